@@ -1,0 +1,1 @@
+"""The clinic's enquiry assistant: everything of ours that Rasa calls into."""

@@ -1,0 +1,30 @@
+"""All configuration in one place: read `.env` once, one constant per variable, safe defaults.
+
+Every variable is listed in the README. Nothing else in the project reads the environment.
+"""
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+load_dotenv(PROJECT_DIR / ".env")
+
+LOCALES_DIR = PROJECT_DIR / "locales"
+KNOWLEDGE_DIR = PROJECT_DIR / "bot" / "knowledge"
+VAR_DIR = Path(os.getenv("VAR_DIR", PROJECT_DIR / "var"))
+
+# Language used until the visitor's language is known (metadata or a detectable message).
+DEFAULT_LANGUAGE = os.getenv("DEFAULT_LANGUAGE", "en")
+# Where visitors reach staff until the handoff queue replaces it.
+CONTACT_URL = os.getenv("CONTACT_URL", "https://clinic.example/contact")
+# Longest visitor message the web channel accepts; longer ones get a clear 413 answer.
+MAX_MESSAGE_CHARS = int(os.getenv("MAX_MESSAGE_CHARS", "5000"))
+# Largest request body the web channel reads.
+MAX_BODY_BYTES = int(os.getenv("MAX_BODY_BYTES", "65536"))
+
+RASA_HOST = os.getenv("RASA_HOST", "127.0.0.1")
+RASA_PORT = int(os.getenv("RASA_PORT", "5005"))
+ACTIONS_PORT = int(os.getenv("ACTIONS_PORT", "5055"))
+# Token for Rasa's HTTP API; `make run` writes a random one to .env when it is missing.
+RASA_AUTH_TOKEN = os.getenv("RASA_AUTH_TOKEN", "")
