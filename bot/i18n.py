@@ -13,7 +13,7 @@ from typing import Dict, Mapping
 from babel import Locale
 from babel.lists import format_list
 from babel.messages.mofile import read_mo
-from babel.numbers import parse_pattern
+from babel.numbers import format_decimal, parse_pattern
 
 from bot import knowledge
 from bot.config import LOCALES_DIR
@@ -73,6 +73,10 @@ def format_price(amount: float, currency: str, language: str) -> str:
     pattern = parse_pattern(locale.currency_formats["standard"])
     pattern.frac_prec = (0, 0)
     return pattern.apply(amount, locale, currency=currency, currency_digits=False)
+
+
+def format_number(number: float, language: str) -> str:
+    return format_decimal(number, locale=language)
 
 
 def format_alternatives(items: list[str], language: str) -> str:
