@@ -1,0 +1,61 @@
+# The project's vocabulary: `make run` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+MODEL := models/cp-assistant.tar.gz
+LANGUAGES := en zh_Hant es fr pl pt ro ru
+CATALOGS := $(foreach l,$(LANGUAGES),locales/$(l)/LC_MESSAGES/messages.mo)
+TRAINING_INPUTS := config.yml domain.yml bot/nlu.py $(shell find data -name '*.yml')
+# Rasa 3.6 runs on Python 3.10 only: take python3.10 from PATH, else from pyenv.
+PYTHON310 := $(shell for p in $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10 $$(command -v python3.10); do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; done)
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help run test train evaluate validate i18n-extract i18n-update i18n-compile clean
+
+help:
+	@echo "make run       set up, train if needed, start the assistant on http://127.0.0.1:5005/webhooks/chat/"
+	@echo "make test      set up, train if needed, run every test"
+	@echo "make evaluate  per-language NLU scores on the held-out sets (writes docs/nlu-evaluation.md)"
+	@echo "make train | validate | i18n-update | i18n-compile | clean"
+
+$(BIN)/.installed: requirements.txt
+	@test -n "$(PYTHON310)" || { echo "error: Python 3.10 not found (Rasa 3.6 needs 3.10, not 3.11+). Install it, e.g. 'pyenv install 3.10', and retry." >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON310) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==24.3.1
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(BIN)/.installed
+	$(BIN)/pybabel compile --use-fuzzy=false -D messages -i $< -o $@ -l $*
+
+i18n-compile: $(CATALOGS)
+
+# After editing English text in locales/messages.pot: merge it into every catalog for translators.
+i18n-update: $(BIN)/.installed
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --ignore-obsolete --width 100
+	PYTHONPATH=. $(BIN)/python scripts/fill_english_catalog.py
+
+$(MODEL): $(TRAINING_INPUTS) $(BIN)/.installed
+	$(BIN)/rasa train --fixed-model-name cp-assistant --out models
+
+train: $(MODEL)
+
+validate: $(BIN)/.installed
+	$(BIN)/rasa data validate --fail-on-warnings
+
+run: $(CATALOGS) $(MODEL)
+	$(BIN)/python -m bot.launcher
+
+evaluate: $(CATALOGS) $(MODEL)
+	$(BIN)/python -m bot.evaluate $(MODEL)
+
+test: $(CATALOGS) $(MODEL)
+	$(BIN)/rasa data validate --fail-on-warnings
+	$(BIN)/python -m pytest -q tests
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results
+
+clean:
+	rm -rf models results .rasa $(CATALOGS)
