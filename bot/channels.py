@@ -26,7 +26,7 @@ from rasa.core.channels.rest import RestInput as RasaRestInput
 from bot import config
 from bot.emergency import normalize_country
 from bot.i18n import catalogs, languages
-from bot.language import detect_language, normalize_tag
+from bot.language import normalize_tag
 from bot.responses import conversation_language, placeholders
 
 logger = structlog.get_logger()
@@ -154,11 +154,10 @@ async def _reply_language(request: Request, incoming: WebhookRequest) -> str:
     if tagged:
         return tagged
     agent = getattr(request.app.ctx, "agent", None)
+    tracker = None
     if agent is not None and agent.tracker_store is not None:
         tracker = await agent.tracker_store.retrieve(incoming.sender)
-        if tracker is not None and tracker.get_slot("language"):
-            return conversation_language(tracker.get_slot("language"))
-    return detect_language(incoming.text) or config.DEFAULT_LANGUAGE
+    return conversation_language(tracker.get_slot("language") if tracker else None, incoming.text)
 
 
 class ChatPage(InputChannel):

@@ -100,6 +100,17 @@ def detect_language(text: str) -> str | None:
     return LINGUA_TO_CODE[best.language]
 
 
+def guess_language(text: str) -> str | None:
+    """Like `detect_language`, but takes lingua's best guess when unsure.
+
+    For a conversation that has no language yet, a likely guess beats the default language.
+    """
+    sure = detect_language(text)
+    if sure or len(LATIN_LETTER.findall(text)) < MIN_LATIN_LETTERS:
+        return sure
+    return LINGUA_TO_CODE[_detector().compute_language_confidence_values(text)[0].language]
+
+
 @lru_cache(maxsize=1)
 def _detector():
     return LanguageDetectorBuilder.from_languages(*LINGUA_TO_CODE).build()

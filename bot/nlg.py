@@ -31,7 +31,9 @@ class CatalogNaturalLanguageGenerator(NaturalLanguageGenerator):
         return render(
             utter_action,
             variations[0],
-            language=conversation_language(tracker.get_slot("language")),
+            language=conversation_language(
+                tracker.get_slot("language"), tracker.latest_message.text if tracker.latest_message else None
+            ),
             country=tracker.get_slot("country"),
             first_reply=not _has_replied_this_session(tracker),
             extra=kwargs,

@@ -65,7 +65,7 @@ class FoldingTokenizer(Tokenizer):
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
 )
 class ConversationContextExtractor(GraphComponent):
-    """Sets the `language` and `country` entities of each message (no span: they describe it)."""
+    """Sets the `language` and `country` entities of each message."""
 
     @classmethod
     def create(
@@ -85,8 +85,10 @@ class ConversationContextExtractor(GraphComponent):
                 "language": message_language(message.get(TEXT) or "", metadata, intent),
                 "country": normalize_country(metadata.get("country")) if isinstance(metadata, dict) else None,
             }
+            # The span is the whole message: the value describes the message, not a word in it.
+            span = {"start": 0, "end": len(message.get(TEXT) or "")}
             entities = [
-                {"entity": name, "value": value, "extractor": self.__class__.__name__}
+                {"entity": name, "value": value, **span, "extractor": self.__class__.__name__}
                 for name, value in found.items()
                 if value
             ]

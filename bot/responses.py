@@ -10,7 +10,7 @@ from typing import Any, Dict, Mapping
 from bot import config, knowledge
 from bot.emergency import emergency_numbers_text
 from bot.i18n import Catalogs, catalogs, format_number, format_price
-from bot.language import normalize_tag
+from bot.language import guess_language, normalize_tag
 
 DISCLOSURE = "utter_disclosure"
 SOURCES_LABEL = "label_sources"
@@ -28,9 +28,13 @@ def placeholders(language: str, country: str | None) -> Dict[str, str]:
     }
 
 
-def conversation_language(value: object) -> str:
-    """The reply language for a slot value, defaulting to the configured language."""
-    return normalize_tag(value) or config.DEFAULT_LANGUAGE
+def conversation_language(slot_value: object, latest_text: str | None = None) -> str:
+    """The reply language: the conversation's, else a guess from the latest message, else the default."""
+    return (
+        normalize_tag(slot_value)
+        or (guess_language(latest_text) if latest_text else None)
+        or config.DEFAULT_LANGUAGE
+    )
 
 
 def render(
