@@ -12,7 +12,8 @@ load_dotenv(PROJECT_DIR / ".env")
 
 LOCALES_DIR = PROJECT_DIR / "locales"
 KNOWLEDGE_DIR = PROJECT_DIR / "bot" / "knowledge"
-VAR_DIR = Path(os.getenv("VAR_DIR", PROJECT_DIR / "var"))
+# Runtime files (the SQLite tracker store named in endpoints.yml).
+VAR_DIR = PROJECT_DIR / "var"
 
 # Language used until the visitor's language is known (metadata or a detectable message).
 DEFAULT_LANGUAGE = os.getenv("DEFAULT_LANGUAGE", "en")

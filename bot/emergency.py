@@ -1,7 +1,7 @@
 """Which emergency number to give a visitor (data: bot/knowledge/emergency_numbers.yml)."""
 from __future__ import annotations
 
-from babel import Locale
+from babel.numbers import get_territory_currencies
 
 from bot import i18n, knowledge
 
@@ -37,4 +37,5 @@ def normalize_country(code: object) -> str | None:
     if not isinstance(code, str) or len(code.strip()) != 2:
         return None
     code = code.strip().upper()
-    return code if code.isalpha() and code in Locale.parse("en").territories else None
+    # Babel lists currencies only for real territories ("ZZ", "UN", "QO" have none); "EU" is not a country.
+    return code if code.isalpha() and code != "EU" and get_territory_currencies(code) else None

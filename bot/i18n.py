@@ -46,7 +46,7 @@ class Catalogs:
                 raise CatalogError(f"missing compiled catalog {path}; run `make i18n-compile`")
             with open(path, "rb") as f:
                 catalog = read_mo(f)
-            texts[language] = {m.context: m.string for m in catalog if m.id and m.context}
+            texts[language] = {_text(m.context): m.string for m in catalog if m.id and m.context}
         return cls(texts)
 
     def keys(self, language: str) -> set[str]:
@@ -59,6 +59,11 @@ class Catalogs:
         except KeyError:
             raise CatalogError(f"no message {key!r} for language {language!r}") from None
         return template % dict(params or {})
+
+
+def _text(value: str | bytes) -> str:
+    # Babel's read_mo leaves msgctxt as bytes.
+    return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Text
 
-from rasa.core.nlg import NaturalLanguageGenerator
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -12,11 +12,14 @@ from rasa.utils.endpoints import EndpointConfig
 from bot.responses import conversation_language, render
 
 
-class CatalogNaturalLanguageGenerator(NaturalLanguageGenerator):
-    """Renders domain responses from the gettext catalogs; the first reply carries the disclosure."""
+class CatalogNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
+    """Renders domain responses from the gettext catalogs; the first reply carries the disclosure.
+
+    A templated generator, so the agent hands it the model's responses when it loads a model.
+    """
 
     def __init__(self, endpoint_config: EndpointConfig, domain: Domain) -> None:
-        self.responses = domain.responses
+        super().__init__(domain.responses)
 
     async def generate(
         self,
