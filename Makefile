@@ -13,12 +13,13 @@ PYTHON310 := $(shell for p in $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/p
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help run test train evaluate validate i18n-extract i18n-update i18n-compile clean
+.PHONY: help run test train evaluate triage-eval validate i18n-extract i18n-update i18n-compile clean
 
 help:
 	@echo "make run       set up, train if needed, start the assistant on http://127.0.0.1:5005/webhooks/chat/"
 	@echo "make test      set up, train if needed, run every test"
 	@echo "make evaluate  per-language NLU scores on the held-out sets (writes docs/nlu-evaluation.md)"
+	@echo "make triage-eval  per-language triage recall and false alarms (writes docs/triage-evaluation.md)"
 	@echo "make train | validate | i18n-update | i18n-compile | clean"
 
 $(BIN)/.installed: requirements.txt
@@ -29,7 +30,7 @@ $(BIN)/.installed: requirements.txt
 	touch $@
 
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(BIN)/.installed
-	$(BIN)/pybabel compile --use-fuzzy=false -D messages -i $< -o $@ -l $*
+	$(BIN)/pybabel compile -D messages -i $< -o $@ -l $*
 
 i18n-compile: $(CATALOGS)
 
@@ -51,6 +52,9 @@ run: $(CATALOGS) $(MODEL)
 
 evaluate: $(CATALOGS) $(MODEL)
 	$(BIN)/python -m bot.evaluate $(MODEL)
+
+triage-eval: $(CATALOGS) $(MODEL)
+	$(BIN)/python -m bot.evaluate_triage $(MODEL)
 
 test: $(CATALOGS) $(MODEL)
 	$(BIN)/rasa data validate --fail-on-warnings
