@@ -59,7 +59,7 @@ triage-eval: $(CATALOGS) $(MODEL)
 test: $(CATALOGS) $(MODEL)
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/python -m pytest -q tests
-	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results
+	$(BIN)/rasa test core --e2e --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results
 
 clean:
 	rm -rf models results .rasa $(CATALOGS)
