@@ -49,6 +49,15 @@ def fold(text: str) -> str:
     return "".join(_fold_char(c) for c in text)
 
 
+def fold_pattern(pattern: str) -> str:
+    """A regular expression written in natural spelling, folded like messages are.
+
+    Only non-ASCII characters change, so regex syntax (`\\W`, `\\b`, ...) is untouched.
+    """
+    pattern = _simplified_to_traditional().convert(pattern) if HAN.search(pattern) else pattern
+    return "".join(c if c.isascii() else _fold_char(c) for c in pattern)
+
+
 def _fold_char(char: str) -> str:
     if char in LETTERS_WITHOUT_DECOMPOSITION:
         return LETTERS_WITHOUT_DECOMPOSITION[char]

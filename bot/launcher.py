@@ -73,7 +73,8 @@ def stop(processes: list[subprocess.Popen]) -> None:
 def main() -> int:
     token = ensure_auth_token()
     config.VAR_DIR.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    # SANIC_HOST keeps the action server on localhost (rasa-sdk has no --interface option).
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": config.RASA_HOST}
     started = time.monotonic()
     processes = [subprocess.Popen(cmd, cwd=config.PROJECT_DIR, env=env) for cmd in commands(token)]
     signal.signal(signal.SIGTERM, lambda *_: (stop(processes), sys.exit(0)))

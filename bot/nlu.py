@@ -5,6 +5,7 @@
 - `ConversationContextExtractor`: adds the `language` and `country` entities that fill the slots
   of the same names, from website metadata, a language request, or detection.
 - `MultilingualSentenceFeaturizer`: a multilingual sentence embedding as dense features.
+- `TriageClassifier`: red flags (patterns and safety intents) override the intent.
 """
 from __future__ import annotations
 
@@ -20,12 +21,20 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.emergency import normalize_country
 from bot.language import fold, message_language
+from bot.triage import red_flags, triage
 
 TOKEN = regex.compile(r"\p{Han}|[^\W_\p{Han}]+(?:['’-][^\W_\p{Han}]+)*|\d+")
 
@@ -155,4 +164,35 @@ class MultilingualSentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         self._featurize(messages)
+        return messages
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class TriageClassifier(GraphComponent):
+    """Triage on every message (bot.triage): a red flag makes the message's intent its level's.
+
+    Runs last, so neither a low confidence nor another topic in the same message hides it; the
+    result (level, reason, confidence) is kept in the parse data as `triage`.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TriageClassifier:
+        red_flags()  # compile the patterns now: a broken pattern fails at start-up, not mid-chat
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            result = triage(message.get(TEXT) or "", message.get(INTENT_RANKING_KEY) or [])
+            if result:
+                message.set(INTENT, {INTENT_NAME_KEY: result.intent, PREDICTED_CONFIDENCE_KEY: result.confidence},
+                            add_to_output=True)
+                message.set("triage", result.as_dict(), add_to_output=True)
         return messages

@@ -1,0 +1,123 @@
+"""Triage of every visitor message: emergency, crisis, urgent, clinical, or nothing to escalate.
+
+Two layers; the more serious answer wins, and when unsure we escalate:
+- red-flag patterns kept as data per language (`bot/knowledge/red_flags/<language>.yml`, reviewed
+  by clinicians), folded like messages (so 嘴唇 or "é" may be written naturally), all languages
+  matched on the folded message, whatever language it is in;
+- the NLU's safety intents, taken even when they are not the top intent but reach
+  `ESCALATE_CONFIDENCE`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+import yaml
+
+from bot.config import KNOWLEDGE_DIR
+from bot.language import CYRILLIC, HAN, fold, fold_pattern
+
+RED_FLAGS_DIR = KNOWLEDGE_DIR / "red_flags"
+# Most serious first.
+LEVELS = ("emergency", "crisis", "urgent", "clinical")
+# The NLU intent that stands for each level (and answers it).
+LEVEL_INTENTS = {
+    "emergency": "medical_emergency",
+    "crisis": "crisis",
+    "urgent": "urgent_symptom",
+    "clinical": "clinical_question",
+}
+INTENT_LEVELS = {intent: level for level, intent in LEVEL_INTENTS.items()}
+# A safety intent this likely is escalated even when another intent ranks first.
+ESCALATE_CONFIDENCE = 0.25
+LATIN = re.compile(r"[a-z]")
+SCRIPTS = {"zh_Hant": HAN, "ru": CYRILLIC}
+
+
+@dataclass(frozen=True)
+class Triage:
+    level: str
+    reason: str  # "pattern emergency/seizure" or "intent medical_emergency 0.42"
+    confidence: float
+
+    @property
+    def intent(self) -> str:
+        return LEVEL_INTENTS[self.level]
+
+    def as_dict(self) -> Dict[str, object]:
+        return {"level": self.level, "reason": self.reason, "confidence": self.confidence}
+
+
+class RedFlags:
+    """Compiled red-flag patterns: one regular expression per language, level and category.
+
+    A language's patterns run only on messages containing its script (Han, Cyrillic or Latin).
+    """
+
+    def __init__(self, patterns_by_language: Mapping[str, Mapping[str, Mapping[str, List[str]]]]) -> None:
+        self._compiled: List[Tuple[re.Pattern, str, str, re.Pattern]] = []
+        for language, levels in patterns_by_language.items():
+            for level, categories in levels.items():
+                if level not in LEVELS:
+                    raise ValueError(f"{language}: unknown triage level {level!r}")
+                for category, patterns in categories.items():
+                    if patterns:
+                        joined = "|".join(f"(?:{fold_pattern(p)})" for p in patterns)
+                        self._compiled.append((SCRIPTS.get(language, LATIN), level, category, re.compile(joined)))
+        self._compiled.sort(key=lambda entry: LEVELS.index(entry[1]))
+
+    @classmethod
+    def load(cls, directory: Path = RED_FLAGS_DIR) -> "RedFlags":
+        patterns = {}
+        for path in sorted(directory.glob("*.yml")):
+            with open(path, encoding="utf-8") as f:
+                patterns[path.stem] = yaml.safe_load(f) or {}
+        return cls(patterns)
+
+    def match(self, text: str) -> Optional[Tuple[str, str]]:
+        """(level, category) of the most serious red flag in `text`, or None."""
+        folded = fold(text)
+        for script, level, category, pattern in self._compiled:
+            if script.search(folded) and pattern.search(folded):
+                return level, category
+        return None
+
+
+@lru_cache(maxsize=1)
+def red_flags() -> RedFlags:
+    return RedFlags.load()
+
+
+def triage(
+    text: str,
+    intent_ranking: Sequence[Mapping[str, object]],
+    flags: Optional[RedFlags] = None,
+) -> Optional[Triage]:
+    """The level to act on, or None for a message with no red flag.
+
+    An emergency or crisis found by a pattern (the precise layer) is acted on first, then one that
+    is the NLU's top intent; otherwise the most serious of every finding, including a safety intent
+    further down the ranking (when unsure, escalate).
+    """
+    matched = (flags or red_flags()).match(text)
+    pattern = Triage(matched[0], f"pattern {matched[0]}/{matched[1]}", 1.0) if matched else None
+    intents = [_from_intent(intent) for intent in intent_ranking]
+    top = intents[0] if intents else None
+    doubts = [t for t in intents[1:] if t and t.confidence >= ESCALATE_CONFIDENCE]
+    for firm in (pattern, top):
+        if firm and firm.level in ("emergency", "crisis"):
+            return firm
+    return min([t for t in (pattern, top, *doubts) if t], key=_severity, default=None)
+
+
+def _from_intent(intent: Mapping[str, object]) -> Optional[Triage]:
+    level = INTENT_LEVELS.get(str(intent.get("name")))
+    confidence = float(intent.get("confidence") or 0.0)
+    return Triage(level, f"intent {intent.get('name')} {confidence:.2f}", confidence) if level else None
+
+
+def _severity(result: Triage) -> int:
+    return LEVELS.index(result.level)
