@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Union
 
 import structlog
 from babel import negotiate_locale
-from markupsafe import escape
+from html import escape
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream

@@ -33,7 +33,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.emergency import normalize_country
-from bot.language import fold, message_language
+from bot.language import detector, fold, message_language
 from bot.triage import red_flags, triage
 
 TOKEN = regex.compile(r"\p{Han}|[^\W_\p{Han}]+(?:['’-][^\W_\p{Han}]+)*|\d+")
@@ -84,6 +84,7 @@ class ConversationContextExtractor(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> ConversationContextExtractor:
+        detector()  # build it at start-up rather than on the first visitor's message
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -135,7 +136,9 @@ class MultilingualSentenceFeaturizer(DenseFeaturizer, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> MultilingualSentenceFeaturizer:
-        return cls(config, execution_context.node_name)
+        featurizer = cls(config, execution_context.node_name)
+        featurizer._embed(["warm up"])  # load the model at start-up, not on the first message
+        return featurizer
 
     def _embed(self, texts: List[Text]) -> np.ndarray:
         if self._model is None:
