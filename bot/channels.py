@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
+from html import escape
 from pathlib import Path
 from string import Template
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Union
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Union
 
 import structlog
 from babel import negotiate_locale
-from html import escape
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
@@ -190,10 +191,15 @@ def page_language(request: Request) -> str:
     return negotiate_locale(browser, languages()) or config.DEFAULT_LANGUAGE
 
 
+@lru_cache(maxsize=1)
+def _page_template() -> Template:
+    return Template(PAGE_TEMPLATE.read_text(encoding="utf-8"))
+
+
 def render_chat_page(language: str) -> str:
     texts = catalogs()
     words = {key: escape(texts.text(language, key, placeholders(language, None)))
              for key in ("page_title", "page_input_label", "page_send", "error_service_unavailable")}
-    return Template(PAGE_TEMPLATE.read_text(encoding="utf-8")).substitute(
+    return _page_template().substitute(
         lang=escape(language.replace("_", "-")), language=escape(language), **words
     )

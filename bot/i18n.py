@@ -46,7 +46,7 @@ class Catalogs:
                 raise CatalogError(f"missing compiled catalog {path}; run `make i18n-compile`")
             with open(path, "rb") as f:
                 catalog = read_mo(f)
-            texts[language] = {_text(m.context): m.string for m in catalog if m.id and m.context}
+            texts[language] = {_as_str(m.context): m.string for m in catalog if m.id and m.context}
         return cls(texts)
 
     def keys(self, language: str) -> set[str]:
@@ -61,7 +61,7 @@ class Catalogs:
         return template % dict(params or {})
 
 
-def _text(value: str | bytes) -> str:
+def _as_str(value: str | bytes) -> str:
     # Babel's read_mo leaves msgctxt as bytes.
     return value.decode("utf-8") if isinstance(value, bytes) else value
 
