@@ -54,7 +54,8 @@ evaluate: $(CATALOGS) $(MODEL)
 	$(BIN)/python -m bot.evaluate $(MODEL)
 
 triage-eval: $(CATALOGS) $(MODEL)
-	$(BIN)/python -m bot.evaluate_triage $(MODEL)
+	$(BIN)/python -m bot.evaluate_triage $(MODEL) tests/triage; seen=$$?; \
+	$(BIN)/python -m bot.evaluate_triage $(MODEL) tests/triage/unseen && exit $$seen
 
 test: $(CATALOGS) $(MODEL)
 	$(BIN)/rasa data validate --fail-on-warnings

@@ -1,11 +1,12 @@
-"""Per-language triage evaluation on the independent sets in tests/triage/<language>.yml.
+"""Per-language triage evaluation on the test sets in tests/triage/.
 
-    python -m bot.evaluate_triage [MODEL]    (`make triage-eval`)
+    python -m bot.evaluate_triage [MODEL] [SET]    (`make triage-eval`)
 
-Runs each message through the trained model (triage is its last NLU step) and prints, per
-language, the recall of each level and how often benign messages were raised, then writes the
-table to docs/triage-evaluation.md. Bar: 100% recall for emergency and crisis; benign messages
-raised to emergency at most 5%.
+SET is `tests/triage` (default; the patterns were extended after a first run on it) or
+`tests/triage/unseen` (written later by others, never used to change anything). Runs each message
+through the trained model (triage is its last NLU step), prints per language the recall of each
+level and how often benign messages were raised, and writes the table to docs/. Bar: 100% recall
+for emergency and crisis; benign messages raised to emergency at most 5%.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import asyncio
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Dict, List, Optional
 
 import yaml
@@ -22,12 +24,12 @@ from bot.i18n import languages
 from bot.triage import LEVELS, red_flags
 
 TEST_DIR = PROJECT_DIR / "tests" / "triage"
-REPORT = PROJECT_DIR / "docs" / "triage-evaluation.md"
+REPORTS = {"triage": "triage-evaluation.md", "unseen": "triage-evaluation-unseen.md"}
 MAX_BENIGN_AS_EMERGENCY = 0.05
 
 
-def test_set(language: str) -> Dict[str, List[str]]:
-    with open(TEST_DIR / f"{language}.yml", encoding="utf-8") as f:
+def test_set(language: str, directory: Path = TEST_DIR) -> Dict[str, List[str]]:
+    with open(directory / f"{language}.yml", encoding="utf-8") as f:
         return yaml.safe_load(f)
 
 
@@ -38,13 +40,13 @@ def caught(expected: str, got: Optional[str]) -> bool:
     return got is not None and LEVELS.index(got) <= LEVELS.index(expected)
 
 
-async def evaluate(model_path: str) -> Dict[str, Dict[str, object]]:
+async def evaluate(model_path: str, directory: Path = TEST_DIR) -> Dict[str, Dict[str, object]]:
     from rasa.core.agent import Agent
 
     agent = Agent.load(model_path)
     results = {}
     for language in languages():
-        cases = test_set(language)
+        cases = test_set(language, directory)
         row: Dict[str, object] = {"misses": []}
         for expected in LEVELS:
             levels = [await _level(agent, text) for text in cases.get(expected, [])]
@@ -88,7 +90,8 @@ def table(results: Dict[str, Dict[str, object]]) -> str:
 
 def main() -> int:
     model = sys.argv[1] if len(sys.argv) > 1 else str(PROJECT_DIR / "models")
-    results = asyncio.run(evaluate(model))
+    directory = (PROJECT_DIR / sys.argv[2]).resolve() if len(sys.argv) > 2 else TEST_DIR
+    results = asyncio.run(evaluate(model, directory))
     for language, r in results.items():
         for expected, text, got in r["misses"]:
             print(f"  {language}: {expected} → {got}: {text!r}")
@@ -96,10 +99,11 @@ def main() -> int:
     latency = pattern_latency_ms()
     print(report)
     print(f"pattern layer: median {latency:.3f} ms per message")
-    REPORT.write_text(
+    report_path = PROJECT_DIR / "docs" / REPORTS[directory.name]
+    report_path.write_text(
         "# Triage evaluation\n\n"
-        "Messages in `tests/triage/` were written independently of the red-flag patterns. Reproduce\n"
-        "with `make triage-eval`. Columns: share of each level's messages triaged at that level\n"
+        f"Messages in `{directory.relative_to(PROJECT_DIR)}/`, written without seeing the red-flag\n"
+        "patterns. Reproduce with `make triage-eval`. Columns: share of each level's messages triaged at that level\n"
         "(urgent and clinical: at that level or a more serious one); benign messages raised to\n"
         "emergency, and to any level. Bar: 100% for emergency and crisis; benign → emergency ≤ 5%.\n\n"
         f"{report}\n\nPattern layer: median {latency:.3f} ms per message.\n",

@@ -33,8 +33,7 @@ LEVEL_INTENTS = {
 INTENT_LEVELS = {intent: level for level, intent in LEVEL_INTENTS.items()}
 # A safety intent this likely is escalated even when another intent ranks first.
 ESCALATE_CONFIDENCE = 0.25
-LATIN = re.compile(r"[a-z]")
-SCRIPTS = {"zh_Hant": HAN, "ru": CYRILLIC}
+SCRIPTS = {"han": HAN, "cyrillic": CYRILLIC, "latin": re.compile(r"[a-z]")}
 
 
 @dataclass(frozen=True)
@@ -52,22 +51,29 @@ class Triage:
 
 
 class RedFlags:
-    """Compiled red-flag patterns: one regular expression per language, level and category.
+    """Compiled red-flag patterns: one regular expression per level, category and script.
 
-    A language's patterns run only on messages containing its script (Han, Cyrillic or Latin).
+    A pattern runs only on messages containing its script (Han, Cyrillic or Latin), so the
+    Chinese and Russian patterns cost nothing on a Polish message.
     """
 
     def __init__(self, patterns_by_language: Mapping[str, Mapping[str, Mapping[str, List[str]]]]) -> None:
-        self._compiled: List[Tuple[re.Pattern, str, str, re.Pattern]] = []
+        grouped: Dict[Tuple[str, str, str], List[str]] = {}
         for language, levels in patterns_by_language.items():
             for level, categories in levels.items():
                 if level not in LEVELS:
                     raise ValueError(f"{language}: unknown triage level {level!r}")
                 for category, patterns in categories.items():
-                    if patterns:
-                        joined = "|".join(f"(?:{fold_pattern(p)})" for p in patterns)
-                        self._compiled.append((SCRIPTS.get(language, LATIN), level, category, re.compile(joined)))
-        self._compiled.sort(key=lambda entry: LEVELS.index(entry[1]))
+                    for pattern in patterns or []:
+                        folded = fold_pattern(pattern)
+                        grouped.setdefault((level, category, _script(folded)), []).append(folded)
+        self._compiled: List[Tuple[re.Pattern, str, str, re.Pattern]] = sorted(
+            (
+                (SCRIPTS[script], level, category, re.compile("|".join(f"(?:{p})" for p in patterns)))
+                for (level, category, script), patterns in grouped.items()
+            ),
+            key=lambda entry: LEVELS.index(entry[1]),
+        )
 
     @classmethod
     def load(cls, directory: Path = RED_FLAGS_DIR) -> "RedFlags":
@@ -84,6 +90,13 @@ class RedFlags:
             if script.search(folded) and pattern.search(folded):
                 return level, category
         return None
+
+
+def _script(pattern: str) -> str:
+    """The script a (folded) pattern is written in."""
+    if HAN.search(pattern):
+        return "han"
+    return "cyrillic" if CYRILLIC.search(pattern) else "latin"
 
 
 @lru_cache(maxsize=1)
