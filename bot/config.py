@@ -29,3 +29,13 @@ RASA_PORT = int(os.getenv("RASA_PORT", "5005"))
 ACTIONS_PORT = int(os.getenv("ACTIONS_PORT", "5055"))
 # Token for Rasa's HTTP API; `make run` writes a random one to .env when it is missing.
 RASA_AUTH_TOKEN = os.getenv("RASA_AUTH_TOKEN", "")
+
+# The handoff queue's database (SQLAlchemy URL): a SQLite file by default,
+# e.g. postgresql://user:password@host/dbname in production.
+DATABASE_URL = os.getenv("DATABASE_URL", f"sqlite:///{VAR_DIR / 'handoff.db'}")
+# Staff page: session cookies are sent over HTTPS only unless this is "false" (plain-HTTP testing).
+STAFF_COOKIE_SECURE = os.getenv("STAFF_COOKIE_SECURE", "true").lower() != "false"
+STAFF_SESSION_HOURS = int(os.getenv("STAFF_SESSION_HOURS", "12"))
+# After this many failed logins in a row an account is locked for LOGIN_LOCKOUT_MINUTES.
+LOGIN_MAX_FAILURES = int(os.getenv("LOGIN_MAX_FAILURES", "5"))
+LOGIN_LOCKOUT_MINUTES = int(os.getenv("LOGIN_LOCKOUT_MINUTES", "15"))
