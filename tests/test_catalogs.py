@@ -55,13 +55,18 @@ def test_no_silent_english(language):
     assert same == []
 
 
-PARAMS = {"emergency": "112", "price": "1", "contact_url": "u", "language": "L", "max_length": "5"}
+PARAMS = {
+    "emergency": "112", "price": "1", "contact_url": "u", "language": "L", "max_length": "5",
+    "retention_days": "90", "reference": "CP-ABC234", "response_time": "2 days", "contact_language": "L",
+}
+# Placeholders that actions pass with a response (the others every message may use).
+ACTION_PARAMS = {"reference": "CP-ABC234", "response_time": "2 days", "contact_language": "L"}
 
 
 @pytest.mark.parametrize("language", languages())
 def test_every_domain_response_renders(language):
     for name, variations in DOMAIN["responses"].items():
-        message = render(name, variations[0], language, first_reply=True)
+        message = render(name, variations[0], language, first_reply=True, extra=ACTION_PARAMS)
         assert message["text"].strip() and "%(" not in message["text"], name
         for button in message.get("buttons", []):
             assert button["title"].strip() and button["payload"].startswith("/")
