@@ -13,13 +13,15 @@ PYTHON310 := $(shell for p in $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/p
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help run test train evaluate triage-eval validate i18n-extract i18n-update i18n-compile clean
+.PHONY: help run test staff-user staff-token train evaluate triage-eval validate i18n-extract i18n-update i18n-compile clean
 
 help:
 	@echo "make run       set up, train if needed, start the assistant on http://127.0.0.1:5005/webhooks/chat/"
 	@echo "make test      set up, train if needed, run every test"
 	@echo "make evaluate  per-language NLU scores on the held-out sets (writes docs/nlu-evaluation.md)"
 	@echo "make triage-eval  per-language triage recall and false alarms (writes docs/triage-evaluation.md)"
+	@echo "make staff-user NAME=anna   create a staff account (asks for the password)"
+	@echo "make staff-token NAME=anna  print a new token for the staff JSON API"
 	@echo "make train | validate | i18n-update | i18n-compile | clean"
 
 $(BIN)/.installed: requirements.txt
@@ -60,6 +62,14 @@ triage-eval: $(CATALOGS) $(MODEL)
 test: $(CATALOGS) $(MODEL)
 	$(BIN)/python -m pytest -q tests
 	$(BIN)/rasa test core --e2e --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results
+
+staff-user: $(BIN)/.installed
+	@test -n "$(NAME)" || { echo "usage: make staff-user NAME=username" >&2; exit 1; }
+	$(BIN)/python -m bot.staff_cli create-user "$(NAME)"
+
+staff-token: $(BIN)/.installed
+	@test -n "$(NAME)" || { echo "usage: make staff-token NAME=username" >&2; exit 1; }
+	@$(BIN)/python -m bot.staff_cli create-token "$(NAME)"
 
 clean:
 	rm -rf models results .rasa $(CATALOGS)

@@ -14,7 +14,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot import config
+from bot import config, db
 
 MODEL = config.PROJECT_DIR / "models" / "cp-assistant.tar.gz"
 READY_TIMEOUT_SECONDS = 300
@@ -73,6 +73,7 @@ def stop(processes: list[subprocess.Popen]) -> None:
 def main() -> int:
     token = ensure_auth_token()
     config.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    db.connect(config.DATABASE_URL)  # migrate once here, not in both processes at once
     # SANIC_HOST keeps the action server on localhost (rasa-sdk has no --interface option).
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": config.RASA_HOST}
     started = time.monotonic()
@@ -84,6 +85,7 @@ def main() -> int:
             print("The assistant did not start; see the messages above.", file=sys.stderr)
             return 1
         print(f"\nReady in {time.monotonic() - started:.0f} s. Chat page: {base}/webhooks/chat/")
+        print(f"Staff page: {base}/webhooks/staff/   (accounts: make staff-user NAME=...)")
         print(f"REST channel: {base}/webhooks/rest/webhook   (Ctrl-C stops everything)\n")
         while all(p.poll() is None for p in processes):
             time.sleep(1)

@@ -3,7 +3,9 @@
 Two layers; the more serious answer wins, and when unsure we escalate:
 - red-flag patterns kept as data per language (`bot/knowledge/red_flags/<language>.yml`, reviewed
   by clinicians), folded like messages (so 嘴唇 or "é" may be written naturally), all languages
-  matched on the folded message, whatever language it is in;
+  matched on the folded message, whatever language it is in; a sentence that only asks about a
+  topic in general ("what are the signs of ...?", "I read that ...") is not searched for the
+  symptom-type emergencies (see `GENERAL_QUESTION_CATEGORIES`);
 - the NLU's safety intents, taken even when they are not the top intent but reach
   `ESCALATE_CONFIDENCE`.
 """
@@ -34,6 +36,16 @@ INTENT_LEVELS = {intent: level for level, intent in LEVEL_INTENTS.items()}
 # A safety intent this likely is escalated even when another intent ranks first.
 ESCALATE_CONFIDENCE = 0.25
 SCRIPTS = {"han": HAN, "cyrillic": CYRILLIC, "latin": re.compile(r"[a-z]")}
+# The `general_question` section of a red-flag file: `markers` of a question asked in general and
+# `personal` cues of someone's present situation. A sentence with a marker and no personal cue is
+# not searched for these emergency categories, whose words are also topics people read about
+# (seizure, meningitis, choking, a shunt ...). Crisis, injury and child_in_danger are always searched,
+# and so is every other sentence of the message ("what are the signs? he's fitting 10 min").
+GENERAL_QUESTION = "general_question"
+GENERAL_QUESTION_CATEGORIES = frozenset(
+    {"seizure", "breathing", "unresponsive", "infection", "allergic_reaction", "baclofen_pump", "shunt"})
+# A sentence: up to and including its end mark (Latin or Chinese), or a line.
+SENTENCE = re.compile(r"[^.?!;\n。？！；]+[.?!;\n。？！；]*|[.?!;\n。？！；]+")
 
 
 @dataclass(frozen=True)
@@ -59,8 +71,15 @@ class RedFlags:
 
     def __init__(self, patterns_by_language: Mapping[str, Mapping[str, Mapping[str, List[str]]]]) -> None:
         grouped: Dict[Tuple[str, str, str], List[str]] = {}
+        general: Dict[str, List[str]] = {"markers": [], "personal": []}
         for language, levels in patterns_by_language.items():
             for level, categories in levels.items():
+                if level == GENERAL_QUESTION:
+                    for kind, patterns in categories.items():
+                        if kind not in general:
+                            raise ValueError(f"{language}: unknown {GENERAL_QUESTION} list {kind!r}")
+                        general[kind] += [fold_pattern(p) for p in patterns or []]
+                    continue
                 if level not in LEVELS:
                     raise ValueError(f"{language}: unknown triage level {level!r}")
                 for category, patterns in categories.items():
@@ -74,6 +93,9 @@ class RedFlags:
             ),
             key=lambda entry: LEVELS.index(entry[1]),
         )
+        self._general, self._personal = (
+            re.compile("|".join(f"(?:{p})" for p in general[kind])) if general[kind] else None
+            for kind in ("markers", "personal"))
 
     @classmethod
     def load(cls, directory: Path = RED_FLAGS_DIR) -> "RedFlags":
@@ -86,10 +108,24 @@ class RedFlags:
     def match(self, text: str) -> Optional[Tuple[str, str]]:
         """(level, category) of the most serious red flag in `text`, or None."""
         folded = fold(text)
+        specific = self._without_general_questions(folded)
         for script, level, category, pattern in self._compiled:
-            if script.search(folded) and pattern.search(folded):
+            target = specific if level == "emergency" and category in GENERAL_QUESTION_CATEGORIES else folded
+            if script.search(target) and pattern.search(target):
                 return level, category
         return None
+
+    def _without_general_questions(self, folded: str) -> str:
+        """`folded` with its general-question sentences blanked out (same length, offsets kept)."""
+        if not self._general:
+            return folded
+
+        def blank(sentence: re.Match) -> str:
+            text = sentence.group()
+            general = self._general.search(text) and not (self._personal and self._personal.search(text))
+            return " " * len(text) if general else text
+
+        return SENTENCE.sub(blank, folded)
 
 
 def _script(pattern: str) -> str:
