@@ -22,6 +22,8 @@ from bot.language import fold, normalize_tag, requested_language
 from bot.tickets import LEVELS, response_target
 
 MAX_NAME_CHARS = 200
+# Form questions whose answers are personal: kept out of transcripts.
+FORM_ANSWERS = ("contact_name", "contact_details", "country", "contact_language", "handoff_description")
 LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
@@ -130,15 +132,30 @@ def _this_session(events: Iterable[Mapping]) -> List[Mapping]:
 
 
 def transcript(events: Iterable[Mapping]) -> List[Dict[str, str]]:
-    """The conversation as staff read it: who wrote what, when (UTC, ISO 8601)."""
+    """The conversation as staff read it: who wrote what, when (UTC, ISO 8601).
+
+    Answers to the contact form are left out (marked `withheld`): with consent they are in the
+    ticket's contact fields, and after a refusal or a cancel they must not reach staff at all.
+    """
     lines = []
+    requested = None
     for event in events:
         kind = event.get("event")
+        if kind == "slot" and event.get("name") == "requested_slot":
+            requested = event.get("value")
+        elif kind == "active_loop" and not event.get("name"):
+            requested = None
+        if kind == "user" and requested in FORM_ANSWERS:
+            lines.append({"from": "visitor", "text": "", "withheld": requested, "at": _iso(event)})
+            continue
         if kind not in ("user", "bot") or not event.get("text"):
             continue
         staff = (event.get("metadata") or {}).get("staff")
         author = "visitor" if kind == "user" else ("staff" if staff else "assistant")
-        at = datetime.fromtimestamp(event.get("timestamp") or 0, timezone.utc).isoformat(timespec="seconds")
-        lines.append({"from": author, "text": event["text"], "at": at, **({"staff": staff} if staff else {})})
+        lines.append({"from": author, "text": event["text"], "at": _iso(event), **({"staff": staff} if staff else {})})
     return lines
+
+
+def _iso(event: Mapping) -> str:
+    return datetime.fromtimestamp(event.get("timestamp") or 0, timezone.utc).isoformat(timespec="seconds")
 

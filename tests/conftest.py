@@ -1,0 +1,20 @@
+import uuid
+
+import pytest
+
+from tests.services import Postgres
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    server = Postgres().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """An empty database of each kind the queue supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'handoff.db'}"
+    return request.getfixturevalue("postgres").new_database(f"t_{uuid.uuid4().hex[:12]}")
