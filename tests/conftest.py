@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from tests.services import Postgres
+from tests.services import Assistant, Postgres
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +18,12 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'handoff.db'}"
     return request.getfixturevalue("postgres").new_database(f"t_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The running assistant (shared by every test that talks to it), queue in a SQLite file."""
+    folder = tmp_path_factory.mktemp("assistant")
+    running = Assistant(f"sqlite:///{folder / 'handoff.db'}", folder).start()
+    yield running
+    running.stop()

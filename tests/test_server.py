@@ -1,83 +1,17 @@
 """The running assistant over its real REST channel: languages, bad input, restarts.
 
-Starts `rasa run` with the trained model (as `make run` does) on a free local port.
+Uses the `server` fixture (tests/conftest.py): the Rasa and action servers, as `make run` starts them.
 """
 import json
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
-from bot.config import PROJECT_DIR
 from bot.i18n import catalogs
-from bot.launcher import MODEL
 from bot.responses import placeholders
-
-TOKEN = "test-token"
-
-
-class Server:
-    def __init__(self, log):
-        self.log = log
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = None
-
-    def start(self):
-        (PROJECT_DIR / "var").mkdir(exist_ok=True)
-        rasa = str(Path(sys.executable).with_name("rasa"))
-        self.process = subprocess.Popen(
-            [rasa, "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(self.port),
-             "--enable-api", "--auth-token", TOKEN,
-             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-            cwd=PROJECT_DIR, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "rasa run exited"
-            try:
-                urllib.request.urlopen(f"{self.url}/webhooks/rest/", timeout=2)
-                return
-            except OSError:
-                time.sleep(0.5)
-        raise TimeoutError("rasa run did not become ready")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-    def post(self, data: bytes):
-        request = urllib.request.Request(
-            f"{self.url}/webhooks/rest/webhook", data=data, headers={"Content-Type": "application/json"}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=60) as reply:
-                return reply.status, json.loads(reply.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
-
-    def say(self, sender, text, **metadata):
-        status, replies = self.post(json.dumps({"sender": sender, "message": text, "metadata": metadata}).encode())
-        assert status == 200, replies
-        return replies
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    log = open(tmp_path_factory.mktemp("server") / "rasa.log", "wb")  # read it when a test fails
-    running = Server(log)
-    running.start()
-    yield running
-    running.stop()
-
+from tests.services import TOKEN
 
 def joined(replies):
     """Rasa's REST channel sends each paragraph as its own message."""
@@ -184,8 +118,8 @@ def test_chat_page_is_served_in_the_browser_language(server):
 def test_conversations_survive_a_restart(server):
     sender = visitor()
     server.say(sender, "cât timp trebuie să stăm în clinică")
-    server.stop()
-    server.start()
+    server.stop_rasa()
+    server.start_rasa()
     assert server.say(sender, "ok")[0]["text"] == text("ro", "utter_anything_else")
     url = f"{server.url}/conversations/{sender}/tracker?token={TOKEN}"
     events = json.loads(urllib.request.urlopen(url, timeout=10).read())["events"]
