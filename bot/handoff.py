@@ -5,10 +5,12 @@ Works on Rasa events as dictionaries (what the action server receives), so it is
 """
 from __future__ import annotations
 
+import difflib
+import os
 import re
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 import phonenumbers
 from babel import Locale
@@ -23,7 +25,8 @@ from bot.tickets import LEVELS, response_target
 
 MAX_NAME_CHARS = 200
 # Form questions whose answers are personal: kept out of transcripts.
-FORM_ANSWERS = ("contact_name", "contact_details", "country", "contact_language", "handoff_description")
+CONTACT_ANSWERS = ("contact_name", "contact_details", "country", "contact_language")
+FORM_ANSWERS = CONTACT_ANSWERS + ("handoff_description",)
 LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
@@ -92,7 +95,20 @@ def read_country(text: str) -> Optional[str]:
     if folded in names:
         return names[folded]
     found = [name for name in names if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", folded)]
-    return names[max(found, key=len)] if found else None
+    if found:
+        return names[max(found, key=len)]
+    # Inflected or mistyped: "w Polsce", "во Франции", "polnad" (one-word names of 5+ letters).
+    words = [w for w in re.findall(r"\w+", folded) if len(w) >= 4]
+    close = [(difflib.SequenceMatcher(None, word, name).ratio(), name) for word in words
+             for name in names if " " not in name and len(name) >= 5 and _same_stem(word, name)]
+    return names[max(close)[1]] if close else None
+
+
+def _same_stem(word: str, name: str) -> bool:
+    """Whether a word is the name inflected (same start, different ending) or with a small typo."""
+    stem = len(os.path.commonprefix([word, name]))
+    return (stem >= max(4, len(name) - 2) and abs(len(word) - len(name)) <= 3) or \
+        difflib.SequenceMatcher(None, word, name).ratio() >= 0.85
 
 
 def read_language(text: str, button_language: Optional[str] = None) -> Optional[str]:
@@ -109,11 +125,12 @@ def response_time_text(level: str, language: str) -> str:
 
 def conversation_triage(events: Iterable[Mapping]) -> Tuple[str, str, Optional[float]]:
     """(level, reason, confidence) for a ticket: the most serious red flag this session, else the
-    request that started the handoff ("general")."""
+    request that started the handoff ("general"). Names, numbers and countries typed into the
+    contact form are not symptoms and do not count; the description does."""
     found: List[Tuple[str, str, Optional[float]]] = []
     latest_intent = None
-    for event in _this_session(events):
-        if event.get("event") != "user":
+    for event, requested in _with_requested_slot(_this_session(events)):
+        if event.get("event") != "user" or requested in CONTACT_ANSWERS:
             continue
         parse = event.get("parse_data") or {}
         triage = parse.get("triage")
@@ -123,6 +140,18 @@ def conversation_triage(events: Iterable[Mapping]) -> Tuple[str, str, Optional[f
     if found:
         return min(found, key=lambda t: LEVELS.index(t[0]))
     return "general", f"intent {latest_intent}", None
+
+
+def _with_requested_slot(events: Iterable[Mapping]) -> Iterator[Tuple[Mapping, Optional[str]]]:
+    """Each event with the form question being asked when it happened (None outside the form)."""
+    requested = None
+    for event in events:
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == "requested_slot":
+            requested = event.get("value")
+        elif kind == "active_loop" and not event.get("name"):
+            requested = None
+        yield event, requested
 
 
 def _this_session(events: Iterable[Mapping]) -> List[Mapping]:
@@ -138,13 +167,8 @@ def transcript(events: Iterable[Mapping]) -> List[Dict[str, str]]:
     ticket's contact fields, and after a refusal or a cancel they must not reach staff at all.
     """
     lines = []
-    requested = None
-    for event in events:
+    for event, requested in _with_requested_slot(events):
         kind = event.get("event")
-        if kind == "slot" and event.get("name") == "requested_slot":
-            requested = event.get("value")
-        elif kind == "active_loop" and not event.get("name"):
-            requested = None
         if kind == "user" and requested in FORM_ANSWERS:
             lines.append({"from": "visitor", "text": "", "withheld": requested, "at": _iso(event)})
             continue

@@ -2,6 +2,8 @@ import uuid
 
 import pytest
 
+from bot import db
+
 from tests.services import Assistant, Postgres
 
 
@@ -27,3 +29,9 @@ def server(tmp_path_factory):
     running = Assistant(f"sqlite:///{folder / 'handoff.db'}", folder).start()
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def queue(server):
+    """The running assistant's handoff queue."""
+    return db.connect(server.env["DATABASE_URL"])

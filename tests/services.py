@@ -89,7 +89,7 @@ class Assistant:
         endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{self.actions_port}/webhook"
         self.endpoints.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
         self.env = {**os.environ, "DATABASE_URL": database_url, "SANIC_HOST": "127.0.0.1",
-                    "RASA_TELEMETRY_ENABLED": "false", "STAFF_COOKIE_SECURE": "false"}
+                    "RASA_TELEMETRY_ENABLED": "false"}
         self.actions = self.rasa = None
 
     def start(self) -> "Assistant":

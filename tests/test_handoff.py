@@ -28,6 +28,8 @@ def test_contact_details(text, country, expected):
     ("台灣", "TW"), ("香港", "HK"), ("România", "RO"), ("romania", "RO"), ("Rumunia", "RO"),
     ("España", "ES"), ("espana", "ES"), ("the UK", "GB"), ("Brasil", "BR"), ("Portugal", "PT"),
     ("estamos en México", "MX"), ("Francja", "FR"), ("xx", None), ("somewhere", None),
+    ("mieszkam w Polsce", "PL"), ("живу в России", "RU"), ("w Niemczech", "DE"), ("in germny", "DE"),
+    ("na Ukrainie", "UA"), ("we are from malinowo", None), ("Narnia", None),
 ])
 def test_country(text, expected):
     assert handoff.read_country(text) == expected
@@ -71,6 +73,19 @@ def test_conversation_triage_takes_the_most_serious_of_the_session():
     ]
     assert handoff.conversation_triage(events) == ("emergency", "pattern emergency/breathing", 1.0)
     assert handoff.conversation_triage([user("hi", intent="request_human")]) == ("general", "intent request_human", None)
+
+
+def test_contact_answers_are_not_symptoms_but_the_description_is():
+    urgent = {"level": "urgent", "reason": "intent urgent_symptom 0.44", "confidence": 0.44}
+    events = [
+        user("talk to a person", intent="request_human"),
+        {"event": "slot", "name": "requested_slot", "value": "contact_details"},
+        user("+48 600 123 456", urgent),
+    ]
+    assert handoff.conversation_triage(events)[0] == "general"
+    events += [{"event": "slot", "name": "requested_slot", "value": "handoff_description"},
+               user("fever since the infusion", urgent)]
+    assert handoff.conversation_triage(events)[0] == "urgent"
 
 
 def test_transcript_withholds_form_answers():
