@@ -60,6 +60,7 @@ triage-eval: $(CATALOGS) $(MODEL)
 	$(BIN)/python -m bot.evaluate_triage $(MODEL) tests/triage/unseen && exit $$seen
 
 test: $(CATALOGS) $(MODEL)
+	./scripts/install-test-packages.sh
 	$(BIN)/python -m pytest -q tests
 	$(BIN)/rasa test core --e2e --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results
 

@@ -20,7 +20,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import config, db, staff_accounts, tickets
+from bot import config, db, handoff, staff_accounts, tickets
 from bot.config import PROJECT_DIR
 from bot.db import utcnow
 from bot.i18n import languages
@@ -72,8 +72,11 @@ def summary(ticket: tickets.Ticket, now: datetime) -> Dict[str, Any]:
     }
 
 
-def detail(ticket: tickets.Ticket, now: datetime) -> Dict[str, Any]:
-    """A ticket with its contact details (if consented), transcript and audit trail."""
+def detail(ticket: tickets.Ticket, now: datetime, transcript: Optional[list] = None) -> Dict[str, Any]:
+    """A ticket with its contact details (if consented), transcript and audit trail.
+
+    `transcript` is the live conversation when the tracker has it; else the one saved in the ticket.
+    """
     return {
         **summary(ticket, now),
         "conversation_id": ticket.conversation_id,
@@ -82,7 +85,7 @@ def detail(ticket: tickets.Ticket, now: datetime) -> Dict[str, Any]:
             "name": ticket.contact_name, "email": ticket.contact_email, "phone": ticket.contact_phone,
             "language": ticket.contact_language, "description": ticket.description,
         } if ticket.consent else None,
-        "transcript": ticket.transcript,
+        "transcript": transcript or ticket.transcript,
         "events": [
             {"at": e.at.isoformat(timespec="seconds") + "Z", "actor": e.actor, "action": e.action, "text": e.text}
             for e in ticket.events
@@ -99,6 +102,12 @@ def _filters(request: Request) -> Dict[str, Any]:
         "levels": chosen("level", tickets.LEVELS) or list(tickets.LEVELS),
         "languages": chosen("language", languages()) or None,
     }
+
+
+async def live_transcript(request: Request, conversation_id: str) -> list:
+    """The conversation so far from the tracker store (the visitor may have written since)."""
+    tracker = await request.app.ctx.agent.tracker_store.retrieve(conversation_id)
+    return handoff.transcript(e.as_dict() for e in tracker.events) if tracker else []
 
 
 async def deliver_reply(request: Request, conversation_id: str, username: str, text: str) -> None:
@@ -196,8 +205,9 @@ class StaffPage(InputChannel):
             ticket = tickets.get(db.connect(), reference)
             if ticket is None:
                 return page("not_found.html", status=404, user=user[0], csrf_token=user[1])
-            return page("ticket.html", user=user[0], csrf_token=user[1], ticket=detail(ticket, utcnow()),
-                        error=request.args.get("error"))
+            transcript = await live_transcript(request, ticket.conversation_id)
+            return page("ticket.html", user=user[0], csrf_token=user[1],
+                        ticket=detail(ticket, utcnow(), transcript), error=request.args.get("error"))
 
         @staff.route("/tickets/<reference>/<action>", methods=["POST"])
         async def ticket_action(request: Request, reference: str, action: str) -> HTTPResponse:
@@ -229,7 +239,8 @@ class StaffPage(InputChannel):
             ticket = tickets.get(db.connect(), reference)
             if ticket is None:
                 return api_error(404, "not_found")
-            return response.json(detail(ticket, utcnow()), headers=SECURITY_HEADERS)
+            transcript = await live_transcript(request, ticket.conversation_id)
+            return response.json(detail(ticket, utcnow(), transcript), headers=SECURITY_HEADERS)
 
         @staff.route("/api/tickets/<reference>/<action>", methods=["POST"])
         async def api_action(request: Request, reference: str, action: str) -> HTTPResponse:
@@ -246,7 +257,9 @@ class StaffPage(InputChannel):
             error = await _act(request, reference, username, action, text)
             if error:
                 return api_error({"not_found": 404, "unknown_action": 404}.get(error, 409), error)
-            return response.json(detail(tickets.get(db.connect(), reference), utcnow()), headers=SECURITY_HEADERS)
+            ticket = tickets.get(db.connect(), reference)
+            transcript = await live_transcript(request, ticket.conversation_id)
+            return response.json(detail(ticket, utcnow(), transcript), headers=SECURITY_HEADERS)
 
         return staff
 

@@ -44,8 +44,8 @@ SCRIPTS = {"han": HAN, "cyrillic": CYRILLIC, "latin": re.compile(r"[a-z]")}
 GENERAL_QUESTION = "general_question"
 GENERAL_QUESTION_CATEGORIES = frozenset(
     {"seizure", "breathing", "unresponsive", "infection", "allergic_reaction", "baclofen_pump", "shunt"})
-# A sentence: up to and including its end mark (Latin or Chinese), or a line.
-SENTENCE = re.compile(r"[^.?!;\n。？！；]+[.?!;\n。？！；]*|[.?!;\n。？！；]+")
+# A sentence: up to and including its end mark (Latin or Chinese) or line end; "38.5" is one word.
+SENTENCE = re.compile(r"(?:[^.?!;\n。？！；]|\.(?=\w))+[.?!;\n。？！；]*|[.?!;\n。？！；]+")
 
 
 @dataclass(frozen=True)

@@ -162,3 +162,16 @@ def test_staff_pages_need_a_login(server):
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def test_every_documented_api_call_exists_and_needs_the_token(server):
+    import yaml
+    from bot.config import PROJECT_DIR
+
+    spec = yaml.safe_load((PROJECT_DIR / "docs" / "staff-api.yaml").read_text(encoding="utf-8"))
+    calls = [(method, path.replace("{reference}", "CP-ABCDEF").replace("{action}", "claim"))
+             for path, methods in spec["paths"].items() for method in methods]
+    assert len(calls) == 3
+    for method, path in calls:
+        answer = server.staff_api(path, "wrong-token", {} if method == "post" else None)
+        assert answer == (401, {"error": "unauthorized"}), (method, path)

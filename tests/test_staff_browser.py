@@ -88,6 +88,8 @@ def test_claim_note_reply_and_resolve_a_ticket(page, server, staff_user):
     page.get_by_label(re.compile("Reply to the visitor")).fill("We are calling you now.")
     page.locator("#send-reply").click()
     expect(page.locator("#audit")).to_contain_text("reply: We are calling you now.")
+    expect(page.locator("#transcript .from-staff")).to_contain_text("We are calling you now.")
+    expect(page.locator("#transcript")).to_contain_text("This sounds like an emergency. Call 112 now.")
     page.screenshot(path=str(PROJECT_DIR / "docs" / "staff-ticket.png"), full_page=True)
 
     updates = json.loads(urllib.request.urlopen(
