@@ -56,8 +56,8 @@ evaluate: $(CATALOGS) $(MODEL)
 	$(BIN)/python -m bot.evaluate $(MODEL)
 
 triage-eval: $(CATALOGS) $(MODEL)
-	$(BIN)/python -m bot.evaluate_triage $(MODEL) tests/triage; seen=$$?; \
-	$(BIN)/python -m bot.evaluate_triage $(MODEL) tests/triage/unseen && exit $$seen
+	status=0; for set in tests/triage tests/triage/unseen tests/triage/fresh; do \
+	  $(BIN)/python -m bot.evaluate_triage $(MODEL) $$set || status=1; done; exit $$status
 
 test: $(CATALOGS) $(MODEL)
 	./scripts/install-test-packages.sh

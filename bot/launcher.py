@@ -14,10 +14,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot import config, db
+from bot import config, db, tickets
 
 MODEL = config.PROJECT_DIR / "models" / "cp-assistant.tar.gz"
 READY_TIMEOUT_SECONDS = 300
+PURGE_INTERVAL_SECONDS = 24 * 3600
 
 
 def ensure_auth_token(env_file: Path = config.PROJECT_DIR / ".env") -> str:
@@ -73,7 +74,7 @@ def stop(processes: list[subprocess.Popen]) -> None:
 def main() -> int:
     token = ensure_auth_token()
     config.VAR_DIR.mkdir(parents=True, exist_ok=True)
-    db.connect(config.DATABASE_URL)  # migrate once here, not in both processes at once
+    queue = db.connect(config.DATABASE_URL)  # migrate once here, not in both processes at once
     # SANIC_HOST keeps the action server on localhost (rasa-sdk has no --interface option).
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": config.RASA_HOST}
     started = time.monotonic()
@@ -87,7 +88,11 @@ def main() -> int:
         print(f"\nReady in {time.monotonic() - started:.0f} s. Chat page: {base}/webhooks/chat/")
         print(f"Staff page: {base}/webhooks/staff/   (accounts: make staff-user NAME=...)")
         print(f"REST channel: {base}/webhooks/rest/webhook   (Ctrl-C stops everything)\n")
+        next_purge = 0.0
         while all(p.poll() is None for p in processes):
+            if time.monotonic() >= next_purge:  # keep the retention promise made to visitors
+                tickets.purge_expired(queue)
+                next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
             time.sleep(1)
         print("A process stopped; stopping the others.", file=sys.stderr)
         return 1

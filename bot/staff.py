@@ -69,6 +69,7 @@ def summary(ticket: tickets.Ticket, now: datetime) -> Dict[str, Any]:
         "waiting_minutes": waiting,
         "target_minutes": target,
         "overdue": ticket.status != "resolved" and waiting > target,
+        "erased_at": ticket.erased_at.isoformat(timespec="seconds") + "Z" if ticket.erased_at else None,
     }
 
 

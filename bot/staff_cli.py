@@ -3,6 +3,8 @@
     python -m bot.staff_cli create-user NAME     asks for the password twice (one line of stdin in scripts)
     python -m bot.staff_cli create-token NAME    prints a new API token for the JSON API, once
     python -m bot.staff_cli migrate              brings DATABASE_URL to the latest schema
+    python -m bot.staff_cli purge                erases tickets resolved longer ago than the retention period
+                                                 (`make run` does this daily; with several instances, run it from cron)
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import argparse
 import getpass
 import sys
 
-from bot import config, db, staff_accounts
+from bot import config, db, staff_accounts, tickets
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("create-user", help="create a staff account").add_argument("name")
     commands.add_parser("create-token", help="print a new API token for an account").add_argument("name")
     commands.add_parser("migrate", help="bring the database to the latest schema")
+    commands.add_parser("purge", help="erase tickets resolved longer ago than the retention period")
     args = parser.parse_args(argv)
 
     if args.command == "migrate":
@@ -26,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
         print("Database is up to date.")
         return 0
     sessions = db.connect(config.DATABASE_URL)
+    if args.command == "purge":
+        print(f"Erased {tickets.purge_expired(sessions)} expired ticket(s).")
+        return 0
     try:
         if args.command == "create-user":
             password = _read_password()

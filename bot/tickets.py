@@ -174,3 +174,28 @@ def act(sessions: sessionmaker, reference: str, actor: str, action: str, text: O
         _audit(ticket, actor, AUDIT_NAMES[action], text)
         session.commit()
         return ticket
+
+
+def purge_expired(sessions: sessionmaker, retention: Optional[timedelta] = None) -> int:
+    """Erase contact details and transcripts of tickets resolved longer ago than the retention
+    period the visitor was told (bot/knowledge/handoff.yml); returns how many were erased."""
+    retention = retention or timedelta(days=knowledge.load("handoff")["retention_days"])
+    with sessions() as session:
+        expired = session.scalars(select(Ticket).where(
+            Ticket.status == "resolved", Ticket.erased_at.is_(None), Ticket.updated_at < utcnow() - retention,
+        )).all()
+        for ticket in expired:
+            erase(ticket, ASSISTANT, "retention period over")
+        session.commit()
+        return len(expired)
+
+
+def erase(ticket: Ticket, actor: str, why: str) -> None:
+    """Remove everything personal from a ticket; staff see when and why it was erased."""
+    ticket.contact_name = ticket.contact_email = ticket.contact_phone = ticket.description = None
+    ticket.transcript = []
+    for event in ticket.events:
+        if event.action in ("note", "reply"):
+            event.text = None
+    ticket.erased_at = utcnow()
+    _audit(ticket, actor, "erased", why)

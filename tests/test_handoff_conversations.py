@@ -120,6 +120,20 @@ def test_clinical_question_is_not_answered_but_handed_to_a_clinician(server):
     assert text("en", "utter_ask_handoff_consent") in replies
 
 
+def test_urgent_symptom_gets_advice_then_the_consent_question_and_a_one_hour_target(server, queue):
+    sender = visitor()
+    replies = joined(server.say(sender, "od wczorajszej punkcji strasznie boli ja glowa, jak sie polozy to przechodzi",
+                                language="pl", country="PL"))
+    assert text("pl", "utter_urgent_symptom", emergency="112") in replies
+    assert replies.endswith(text("pl", "utter_ask_handoff_consent"))
+    for answer in ("tak, zgadzam się", "Ewa", "600 123 456", '/change_language{"language": "pl"}'):
+        server.say(sender, answer)  # the country came with the page (metadata), so it is not asked
+    done = joined(server.say(sender, "ból głowy po punkcji"))
+    assert "1 godzina" in done
+    ticket = tickets.get(queue, REFERENCE.search(done).group())
+    assert (ticket.level, ticket.contact_phone, ticket.country) == ("urgent", "+48600123456", "PL")
+
+
 def test_staff_reply_reaches_the_visitor_chat(server, queue, api_token):
     sender = visitor()
     replies = joined(server.say(sender, "mi hijo no respira bien, tiene los labios azules", language="es"))

@@ -128,3 +128,21 @@ def test_staff_login_lockout_sessions_and_tokens(database_url, monkeypatch):
     assert staff_accounts.api_user(sessions, "guess") is None
     stored = create_engine(database_url).connect().exec_driver_sql("SELECT password_hash FROM staff_users").scalar()
     assert stored.startswith("$argon2")
+
+
+def test_resolved_tickets_are_erased_after_the_retention_period(database_url):
+    from datetime import timedelta
+
+    sessions = fresh(database_url)
+    contact = Contact("Ion Popescu", "ion@example.ro", None, "ro", "vreau o evaluare")
+    old = tickets.escalate(sessions, "c5", "general", "intent", "ro", TRANSCRIPT, contact=contact).reference
+    kept = tickets.escalate(sessions, "c6", "general", "intent", "ro", TRANSCRIPT, contact=contact).reference
+    tickets.act(sessions, old, "ana", "note", "sunat, revine luni")
+    tickets.act(sessions, old, "ana", "resolve")
+    assert tickets.purge_expired(sessions, timedelta(days=90)) == 0  # resolved just now
+    assert tickets.purge_expired(sessions, timedelta(seconds=-1)) == 1  # only the resolved one
+    erased, open_ticket = tickets.get(sessions, old), tickets.get(sessions, kept)
+    assert erased.erased_at and erased.contact_name is None and erased.transcript == []
+    assert [e.text for e in erased.events if e.action == "note"] == [None]
+    assert erased.events[-1].action == "erased"
+    assert open_ticket.contact_name == "Ion Popescu" and open_ticket.erased_at is None
