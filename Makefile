@@ -31,6 +31,11 @@ $(BIN)/.installed: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
+# The widget's browser assets (socket.io client) and the accessibility checker for the tests.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(BIN)/.installed
 	$(BIN)/pybabel compile -D messages -i $< -o $@ -l $*
 
@@ -49,7 +54,7 @@ train: $(MODEL)
 validate: $(BIN)/.installed
 	$(BIN)/python -m pytest -q tests/test_training_data.py
 
-run: $(CATALOGS) $(MODEL)
+run: $(CATALOGS) $(MODEL) node_modules/.installed
 	$(BIN)/python -m bot.launcher
 
 evaluate: $(CATALOGS) $(MODEL)
@@ -59,7 +64,7 @@ triage-eval: $(CATALOGS) $(MODEL)
 	status=0; for set in tests/triage tests/triage/unseen tests/triage/fresh; do \
 	  $(BIN)/python -m bot.evaluate_triage $(MODEL) $$set || status=1; done; exit $$status
 
-test: $(CATALOGS) $(MODEL)
+test: $(CATALOGS) $(MODEL) node_modules/.installed
 	./scripts/install-test-packages.sh
 	$(BIN)/python -m pytest -q tests
 	$(BIN)/rasa test core --e2e --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results
@@ -73,4 +78,4 @@ staff-token: $(BIN)/.installed
 	@$(BIN)/python -m bot.staff_cli create-token "$(NAME)"
 
 clean:
-	rm -rf models results .rasa $(CATALOGS)
+	rm -rf models results .rasa node_modules $(CATALOGS)

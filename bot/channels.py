@@ -23,7 +23,6 @@ from sanic.response import HTTPResponse, ResponseStream
 import rasa.utils.endpoints
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
-from rasa.shared.core.events import BotUttered
 
 from bot import config
 from bot.emergency import normalize_country
@@ -163,7 +162,7 @@ async def _reply_language(request: Request, incoming: WebhookRequest) -> str:
 
 
 class ChatPage(InputChannel):
-    """A minimal chat page for trying the assistant locally; it talks to the REST channel."""
+    """A page with the chat widget filling it (bot/widget.py), in the browser's language."""
 
     @classmethod
     def name(cls) -> Text:
@@ -178,29 +177,7 @@ class ChatPage(InputChannel):
         async def index(request: Request) -> HTTPResponse:
             return response.html(render_chat_page(page_language(request)))
 
-        @page.route("/updates", methods=["GET"])
-        async def updates(request: Request) -> HTTPResponse:
-            """Staff replies in a conversation after `after` (a Unix time), for the page to poll."""
-            sender = request.args.get("sender", "")
-            try:
-                after = float(request.args.get("after", "0"))
-            except ValueError:
-                after = 0.0
-            if not sender or len(sender) > 255:
-                return response.json({"messages": []})
-            tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
-            return response.json({"messages": staff_replies(tracker.events if tracker else [], after)})
-
         return page
-
-
-def staff_replies(events, after: float) -> list:
-    """Messages staff wrote into the conversation (bot.staff.deliver_reply) after `after`."""
-    return [
-        {"text": e.text, "timestamp": e.timestamp}
-        for e in events
-        if isinstance(e, BotUttered) and (e.metadata or {}).get("staff") and e.timestamp > after
-    ]
 
 
 def page_language(request: Request) -> str:
@@ -220,10 +197,7 @@ def _page_template() -> Template:
 
 
 def render_chat_page(language: str) -> str:
-    texts = catalogs()
-    words = {key: escape(texts.text(language, key, placeholders(language, None)))
-             for key in ("page_title", "page_input_label", "page_send", "error_service_unavailable",
-                         "label_staff_reply")}
     return _page_template().substitute(
-        lang=escape(language.replace("_", "-")), language=escape(language), **words
+        lang=escape(language.replace("_", "-")), language=escape(language),
+        page_title=escape(catalogs().text(language, "page_title")),
     )

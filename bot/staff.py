@@ -20,7 +20,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import config, db, handoff, staff_accounts, tickets
+from bot import config, db, handoff, staff_accounts, tickets, widget
 from bot.config import PROJECT_DIR
 from bot.db import utcnow
 from bot.i18n import languages
@@ -112,12 +112,13 @@ async def live_transcript(request: Request, conversation_id: str) -> list:
 
 
 async def deliver_reply(request: Request, conversation_id: str, username: str, text: str) -> None:
-    """Put a staff reply into the visitor's conversation (the chat page shows it)."""
+    """Put a staff reply into the visitor's conversation, and into their widget if it is open."""
     agent = request.app.ctx.agent
     async with agent.lock_store.lock(conversation_id):
         tracker = await agent.processor.get_tracker(conversation_id)
         tracker.update(BotUttered(text, metadata={"staff": username}))
         await agent.tracker_store.save(tracker)
+    await widget.push(conversation_id, widget.BOT_EVENT, {"text": text, "staff": True})
 
 
 class StaffPage(InputChannel):
@@ -277,6 +278,8 @@ async def _act(request: Request, reference: str, username: str, action: str, tex
         return "not_allowed"
     if action == "reply":
         await deliver_reply(request, ticket.conversation_id, username, text.strip())
+    elif action in ("claim", "resolve"):
+        await widget.push(ticket.conversation_id, widget.STATUS_EVENT, {"status": ticket.status})
     return None
 
 

@@ -199,3 +199,14 @@ def erase(ticket: Ticket, actor: str, why: str) -> None:
             event.text = None
     ticket.erased_at = utcnow()
     _audit(ticket, actor, "erased", why)
+
+
+def erase_conversation(sessions: sessionmaker, conversation_id: str) -> int:
+    """The visitor deleted their conversation: erase the personal data of its tickets."""
+    with sessions() as session:
+        found = session.scalars(select(Ticket).where(
+            Ticket.conversation_id == conversation_id, Ticket.erased_at.is_(None))).all()
+        for ticket in found:
+            erase(ticket, "visitor", "deleted by the visitor")
+        session.commit()
+        return len(found)
