@@ -39,3 +39,6 @@ STAFF_SESSION_HOURS = int(os.getenv("STAFF_SESSION_HOURS", "12"))
 # After this many failed logins in a row an account is locked for LOGIN_LOCKOUT_MINUTES.
 LOGIN_MAX_FAILURES = int(os.getenv("LOGIN_MAX_FAILURES", "5"))
 LOGIN_LOCKOUT_MINUTES = int(os.getenv("LOGIN_LOCKOUT_MINUTES", "15"))
+# Websites allowed to embed the chat widget: "*" (any) or a comma-separated list of origins,
+# e.g. "https://clinic.example,https://www.clinic.example".
+WIDGET_ORIGINS = [o.strip() for o in os.getenv("WIDGET_ORIGINS", "*").split(",") if o.strip()]

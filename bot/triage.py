@@ -5,7 +5,11 @@ Two layers; the more serious answer wins, and when unsure we escalate:
   by clinicians), folded like messages (so 嘴唇 or "é" may be written naturally), all languages
   matched on the folded message, whatever language it is in; a sentence that only asks about a
   topic in general ("what are the signs of ...?", "I read that ...") is not searched for the
-  symptom-type emergencies (see `GENERAL_QUESTION_CATEGORIES`);
+  symptom-type emergencies (see `GENERAL_QUESTION_CATEGORIES`), nor is a sentence about an event
+  that is over or about someone else's child with nothing happening now ("he broke his leg last
+  year, all healed now", "I saw a video of a child choking"; see `NOT_PRESENT_CATEGORIES`); the
+  words of a crisis phrase are not read again as a physical emergency ("I want to go to sleep and
+  not wake up" is a crisis, not an unconscious child);
 - the NLU's safety intents, taken even when they are not the top intent but reach
   `ESCALATE_CONFIDENCE`.
 """
@@ -44,6 +48,18 @@ SCRIPTS = {"han": HAN, "cyrillic": CYRILLIC, "latin": re.compile(r"[a-z]")}
 GENERAL_QUESTION = "general_question"
 GENERAL_QUESTION_CATEGORIES = frozenset(
     {"seizure", "breathing", "unresponsive", "infection", "allergic_reaction", "baclofen_pump", "shunt"})
+# The `not_present` section of a red-flag file. A sentence with a `past` marker (an event that is
+# over: last year, as a baby, at birth, all healed, no seizure for five years) or an `others` marker
+# (someone else's child, a video, someone learning: "my friend's son", "I'm a teacher") and no
+# `present` cue (now, still, today, again, since this morning, "is fitting") is not searched for the
+# physical emergency categories (`NOT_PRESENT_CATEGORIES`). Cues are looked for outside the markers'
+# words and outside `aside` phrases, which only look like cues ("all healed now", "fine now", "still
+# scared to this day"); an `others` sentence must also name no one of the visitor's own (the
+# `general_question` personal cues: "my son", "he"). Crisis and child_in_danger are always searched,
+# and so is every other sentence ("he had one last year. now he's fitting again").
+NOT_PRESENT = "not_present"
+NOT_PRESENT_LISTS = ("past", "others", "aside", "present")
+NOT_PRESENT_CATEGORIES = GENERAL_QUESTION_CATEGORIES | {"injury"}
 # A sentence: up to and including its end mark (Latin or Chinese) or line end; "38.5" is one word.
 SENTENCE = re.compile(r"(?:[^.?!;\n。？！；]|\.(?=\w))+[.?!;\n。？！；]*|[.?!;\n。？！；]+")
 
@@ -72,13 +88,15 @@ class RedFlags:
     def __init__(self, patterns_by_language: Mapping[str, Mapping[str, Mapping[str, List[str]]]]) -> None:
         grouped: Dict[Tuple[str, str, str], List[str]] = {}
         general: Dict[str, List[str]] = {"markers": [], "personal": []}
+        not_present: Dict[str, List[str]] = {kind: [] for kind in NOT_PRESENT_LISTS}
         for language, levels in patterns_by_language.items():
             for level, categories in levels.items():
-                if level == GENERAL_QUESTION:
+                if level in (GENERAL_QUESTION, NOT_PRESENT):
+                    lists = general if level == GENERAL_QUESTION else not_present
                     for kind, patterns in categories.items():
-                        if kind not in general:
-                            raise ValueError(f"{language}: unknown {GENERAL_QUESTION} list {kind!r}")
-                        general[kind] += [fold_pattern(p) for p in patterns or []]
+                        if kind not in lists:
+                            raise ValueError(f"{language}: unknown {level} list {kind!r}")
+                        lists[kind] += [fold_pattern(p) for p in patterns or []]
                     continue
                 if level not in LEVELS:
                     raise ValueError(f"{language}: unknown triage level {level!r}")
@@ -93,9 +111,9 @@ class RedFlags:
             ),
             key=lambda entry: LEVELS.index(entry[1]),
         )
-        self._general, self._personal = (
-            re.compile("|".join(f"(?:{p})" for p in general[kind])) if general[kind] else None
-            for kind in ("markers", "personal"))
+        self._general, self._personal = (_either(general[kind]) for kind in ("markers", "personal"))
+        self._past, self._others, self._aside, self._present = (
+            _either(not_present[kind]) for kind in NOT_PRESENT_LISTS)
 
     @classmethod
     def load(cls, directory: Path = RED_FLAGS_DIR) -> "RedFlags":
@@ -106,26 +124,68 @@ class RedFlags:
         return cls(patterns)
 
     def match(self, text: str) -> Optional[Tuple[str, str]]:
-        """(level, category) of the most serious red flag in `text`, or None."""
+        """(level, category) of the most serious red flag in `text`, or None.
+
+        Emergency patterns do not see the words of a crisis phrase (so a suicidal wish gets the
+        crisis reply), nor, for their categories, the general-question and not-present sentences.
+        An emergency found elsewhere in the message still comes first.
+        """
         folded = fold(text)
-        specific = self._without_general_questions(folded)
+        crisis = self._crisis_spans(folded)
+        general = self._sentences(folded, self._is_general_question)
+        not_present = self._sentences(folded, self._is_not_present)
+        targets: Dict[Tuple[bool, bool], str] = {}
         for script, level, category, pattern in self._compiled:
-            target = specific if level == "emergency" and category in GENERAL_QUESTION_CATEGORIES else folded
+            target = folded
+            if level == "emergency":
+                key = (category in GENERAL_QUESTION_CATEGORIES, category in NOT_PRESENT_CATEGORIES)
+                if key not in targets:
+                    targets[key] = _blank(folded, crisis + (general if key[0] else []) + (not_present if key[1] else []))
+                target = targets[key]
             if script.search(target) and pattern.search(target):
                 return level, category
         return None
 
-    def _without_general_questions(self, folded: str) -> str:
-        """`folded` with its general-question sentences blanked out (same length, offsets kept)."""
-        if not self._general:
-            return folded
+    def _crisis_spans(self, folded: str) -> List[Tuple[int, int]]:
+        return [m.span() for script, level, _, pattern in self._compiled
+                if level == "crisis" and script.search(folded) for m in pattern.finditer(folded)]
 
-        def blank(sentence: re.Match) -> str:
-            text = sentence.group()
-            general = self._general.search(text) and not (self._personal and self._personal.search(text))
-            return " " * len(text) if general else text
+    @staticmethod
+    def _sentences(folded: str, test) -> List[Tuple[int, int]]:
+        return [s.span() for s in SENTENCE.finditer(folded) if test(s.group())]
 
-        return SENTENCE.sub(blank, folded)
+    def _is_general_question(self, sentence: str) -> bool:
+        """Asks about a topic in general and names no one in a present situation."""
+        return bool(self._general and self._general.search(sentence)
+                    and not (self._personal and self._personal.search(sentence)))
+
+    def _is_not_present(self, sentence: str) -> bool:
+        """Tells of an event that is over or of someone else, with no cue of anything going on now."""
+        past, others = (_spans(pattern, sentence) for pattern in (self._past, self._others))
+        if not (past or others):
+            return False
+        rest = _blank(sentence, past + others + _spans(self._aside, sentence))
+        if self._present and self._present.search(rest):
+            return False
+        return bool(past) or not (self._personal and self._personal.search(rest))
+
+
+def _either(patterns: List[str]) -> Optional[re.Pattern]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+def _spans(pattern: Optional[re.Pattern], text: str) -> List[Tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)] if pattern else []
+
+
+def _blank(text: str, spans: Sequence[Tuple[int, int]]) -> str:
+    """`text` with the characters in `spans` replaced by spaces (same length, offsets kept)."""
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
 
 
 def _script(pattern: str) -> str:

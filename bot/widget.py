@@ -88,7 +88,9 @@ def history(events) -> List[Dict[str, Any]]:
 
 async def erase_conversation(agent, conversation_id: str) -> None:
     """Delete a visitor's conversation: the tracker, and the personal data in its tickets."""
-    store = getattr(agent.tracker_store, "tracker_store", agent.tracker_store)  # FailSafeTrackerStore
+    store = agent.tracker_store
+    while hasattr(store, "_tracker_store") or hasattr(store, "tracker_store"):  # Rasa's wrappers
+        store = getattr(store, "_tracker_store", None) or store.tracker_store
     async with agent.lock_store.lock(conversation_id):
         if isinstance(store, SQLTrackerStore):
             with store.session_scope() as session:
@@ -119,7 +121,8 @@ class WidgetSocket(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         global _socket_server
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        origins = "*" if config.WIDGET_ORIGINS == ["*"] else config.WIDGET_ORIGINS
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins)
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = _socket_server = sio
 
@@ -181,6 +184,19 @@ class WidgetAssets(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         widget = Blueprint("widget_assets", __name__)
         cache = {"Cache-Control": "max-age=300"}
+
+        @widget.middleware("response")
+        async def allow_embedding_sites(request: Request, reply: HTTPResponse) -> None:
+            """The widget runs on the clinic's site, another origin: CORS for the allowed ones."""
+            origin = request.headers.get("origin")
+            if origin and ("*" in config.WIDGET_ORIGINS or origin in config.WIDGET_ORIGINS):
+                reply.headers["Access-Control-Allow-Origin"] = origin
+                reply.headers["Access-Control-Allow-Headers"] = "Content-Type"
+                reply.headers["Vary"] = "Origin"
+
+        @widget.route("/delete", methods=["OPTIONS"])
+        async def delete_preflight(request: Request) -> HTTPResponse:
+            return response.empty(headers={"Access-Control-Allow-Methods": "POST"})
 
         @widget.route("/widget.js", methods=["GET"])
         async def script(request: Request) -> HTTPResponse:

@@ -6,6 +6,11 @@ from bot import db
 
 from tests.services import Assistant, Postgres
 
+CHROMIUM = "/usr/bin/chromium"
+# Without the networking flags Chromium keeps calling Google's hosts, which this machine refuses.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
 
 @pytest.fixture(scope="session")
 def postgres():
@@ -35,3 +40,24 @@ def server(tmp_path_factory):
 def queue(server):
     """The running assistant's handoff queue."""
     return db.connect(server.env["DATABASE_URL"])
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium from Debian's package, driven by Playwright (whose own download cannot work here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def api_token(queue):
+    """A staff user's token for the staff JSON API."""
+    from bot import staff_accounts
+
+    name = f"staff-{uuid.uuid4().hex[:6]}"
+    staff_accounts.create_user(queue, name, "a long test passphrase")
+    return staff_accounts.create_api_token(queue, name)

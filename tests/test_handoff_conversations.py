@@ -27,13 +27,6 @@ def joined(replies):
     return "\n\n".join(r.get("text", "") for r in replies)
 
 
-@pytest.fixture(scope="module")
-def api_token(queue):
-    name = f"staff-{uuid.uuid4().hex[:6]}"
-    staff_accounts.create_user(queue, name, "a long test passphrase")
-    return staff_accounts.create_api_token(queue, name)
-
-
 def open_ticket(queue, sender):
     found = [t for t in tickets.queue(queue) if t.conversation_id == sender]
     return found[0] if found else None
@@ -142,8 +135,8 @@ def test_staff_reply_reaches_the_visitor_chat(server, queue, api_token):
     status, ticket = server.staff_api(f"/tickets/{reference}/reply", api_token, {"text": "Le llamamos ahora."})
     assert status == 200 and ticket["status"] == "claimed"
     updates = json.loads(urllib.request.urlopen(
-        f"{server.url}/webhooks/chat/updates?sender={sender}&after=0", timeout=10).read())
-    assert [m["text"] for m in updates["messages"]] == ["Le llamamos ahora."]
+        f"{server.url}/webhooks/widget/history?session={sender}", timeout=10).read())
+    assert [m["text"] for m in updates["messages"] if m["from"] == "staff"] == ["Le llamamos ahora."]
     status, ticket = server.staff_api(f"/tickets/{reference}", api_token)
     assert [e["action"] for e in ticket["events"]][-2:] == ["claimed", "reply"]
 

@@ -80,8 +80,8 @@
 
     ui.launcher.addEventListener("click", () => setOpen(ui.panel.hidden));
     ui.close.addEventListener("click", () => setOpen(false));
-    ui.panel.addEventListener("keydown", (event) => {
-      if (event.key === "Escape" && !pageMode) setOpen(false);
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && !pageMode && !ui.panel.hidden) setOpen(false);
     });
     ui.form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -151,7 +151,7 @@
     if (buttons.length) {
       item.append(el("div", { class: "cpw-buttons" }, buttons.map((b) => {
         const button = el("button", { type: "button", class: "cpw-choice", text: b.title });
-        button.addEventListener("click", () => send(b.payload, b.title));
+        button.addEventListener("click", () => { send(b.payload, b.title); ui.input.focus(); });
         return button;
       })));
     }
