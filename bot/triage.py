@@ -132,8 +132,11 @@ class RedFlags:
         """
         folded = fold(text)
         crisis = self._crisis_spans(folded)
-        general = self._sentences(folded, self._is_general_question)
-        not_present = self._sentences(folded, self._is_not_present)
+        if self._happening_now(folded):
+            general = not_present = []
+        else:
+            general = self._sentences(folded, self._is_general_question)
+            not_present = self._sentences(folded, self._is_not_present)
         targets: Dict[Tuple[bool, bool], str] = {}
         for script, level, category, pattern in self._compiled:
             target = folded
@@ -158,6 +161,13 @@ class RedFlags:
         """Asks about a topic in general and names no one in a present situation."""
         return bool(self._general and self._general.search(sentence)
                     and not (self._personal and self._personal.search(sentence)))
+
+    def _happening_now(self, folded: str) -> bool:
+        """A present cue anywhere in the message ("what happens if the alarm goes off? it's beeping now")."""
+        if not self._present:
+            return False
+        markers = _spans(self._past, folded) + _spans(self._others, folded) + _spans(self._aside, folded)
+        return bool(self._present.search(_blank(folded, markers)))
 
     def _is_not_present(self, sentence: str) -> bool:
         """Tells of an event that is over or of someone else, with no cue of anything going on now."""

@@ -77,8 +77,10 @@ def history(events) -> List[Dict[str, Any]]:
     """The conversation for the widget to show again after a reload."""
     shown = []
     for event in events:
-        if isinstance(event, UserUttered) and event.text and not event.text.startswith("/"):
-            shown.append({"from": "visitor", "text": event.text})
+        if isinstance(event, UserUttered) and event.text:
+            label = (event.metadata or {}).get("shown")  # the button the visitor pressed
+            if not event.text.startswith("/") or isinstance(label, str):
+                shown.append({"from": "visitor", "text": label if isinstance(label, str) else event.text})
         elif isinstance(event, BotUttered) and event.text:
             staff = (event.metadata or {}).get("staff")
             buttons = [{"title": b["title"], "payload": b["payload"]} for b in event.data.get("buttons") or []]

@@ -137,14 +137,18 @@ def test_a_staff_reply_and_the_handoff_status_arrive_without_a_reload(context, s
 def test_history_survives_a_reload_and_a_dropped_connection(context, server):
     page = chat_page(context, server, "fr")
     say(page, "combien coûte le programme")
+    page.get_by_role("button", name=text("fr", "widget_talk_to_person")).click()
+    expect(page.locator(".cpw-log")).to_contain_text(text("fr", "utter_ask_handoff_consent").split("\n")[0])
     page.reload()
-    expect(page.locator(".cpw-visitor")).to_have_text([re.compile("combien coûte le programme")])
+    expect(page.locator(".cpw-visitor")).to_have_text(
+        [re.compile("combien coûte le programme"), re.compile(text("fr", "widget_talk_to_person"))])
+    expect(page.locator(".cpw-choice").first).to_have_text(text("fr", "button_consent_yes"))  # still answerable
     server.stop_rasa()  # the connection drops
     expect(page.locator(".cpw-status")).to_contain_text(text("fr", "widget_offline").split("…")[0])
     server.start_rasa()
     expect(page.locator(".cpw-status")).to_be_hidden(timeout=30000)  # reconnected by itself
-    say(page, "et combien de temps dure le séjour")
-    expect(page.locator(".cpw-visitor")).to_have_count(2)
+    say(page, "annuler")
+    expect(page.locator(".cpw-visitor")).to_have_count(3)
 
 
 def test_keyboard_only(context, server, site):

@@ -163,9 +163,9 @@
     if (!text.trim()) return;
     addMessage("visitor", shown);
     setTyping(true);
-    state.socket.emit("user_uttered", {
-      message: text, session_id: state.session, metadata: { language: state.language, country },
-    });
+    const metadata = { language: state.language, country };
+    if (shown !== text) metadata.shown = shown;  // a button's label, shown again after a reload
+    state.socket.emit("user_uttered", { message: text, session_id: state.session, metadata });
   }
 
   let typingTimer;
