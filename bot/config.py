@@ -42,3 +42,6 @@ LOGIN_LOCKOUT_MINUTES = int(os.getenv("LOGIN_LOCKOUT_MINUTES", "15"))
 # Websites allowed to embed the chat widget: "*" (any) or a comma-separated list of origins,
 # e.g. "https://clinic.example,https://www.clinic.example".
 WIDGET_ORIGINS = [o.strip() for o in os.getenv("WIDGET_ORIGINS", "*").split(",") if o.strip()]
+# With several Rasa instances: Redis (e.g. redis://127.0.0.1:6379/0) carries widget events (staff
+# replies, handoff status) to whichever instance holds the visitor's socket. Empty: one instance.
+REDIS_URL = os.getenv("REDIS_URL", "")

@@ -18,7 +18,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from bot import config, db, tickets
 from bot.config import PROJECT_DIR
@@ -124,7 +124,9 @@ class WidgetSocket(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         global _socket_server
         origins = "*" if config.WIDGET_ORIGINS == ["*"] else config.WIDGET_ORIGINS
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins)
+        # Several instances: events for a visitor go through Redis to the instance holding the socket.
+        manager = AsyncRedisManager(config.REDIS_URL) if config.REDIS_URL else None
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins, client_manager=manager)
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = _socket_server = sio
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# System packages the tests use as real services: PostgreSQL (the queue in production) and
-# Chromium (the staff page in a real browser). Installs only what is missing (Debian, as root or with sudo).
+# System packages the tests use as real services: PostgreSQL and Redis (production and scale-out)
+# and Chromium (the staff page and the chat widget in a real browser). Installs only what is missing (Debian, as root or with sudo).
 set -euo pipefail
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+command -v redis-server >/dev/null || missing+=(redis-server)
 command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

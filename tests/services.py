@@ -73,6 +73,33 @@ class Postgres:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
 
 
+class Redis:
+    """redis-server on a free local port, nothing saved to disk."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> "Redis":
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError("redis-server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
 TOKEN = "test-token"
 
 
@@ -80,16 +107,18 @@ class Assistant:
     """The Rasa server and the action server, as `make run` starts them, on free local ports, with
     the handoff queue in `database_url`. Logs go to `log_dir` (read them when a test fails)."""
 
-    def __init__(self, database_url: str, log_dir: Path) -> None:
+    def __init__(self, database_url: str, log_dir: Path, endpoints: dict | None = None, **env: str) -> None:
         self.port, self.actions_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_dir = log_dir
+        log_dir.mkdir(parents=True, exist_ok=True)
         self.endpoints = log_dir / "endpoints.yml"
-        endpoints = yaml.safe_load((PROJECT_DIR / "endpoints.yml").read_text(encoding="utf-8"))
-        endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{self.actions_port}/webhook"
-        self.endpoints.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
+        settings = yaml.safe_load((PROJECT_DIR / "endpoints.yml").read_text(encoding="utf-8"))
+        settings.update(endpoints or {})
+        settings["action_endpoint"]["url"] = f"http://127.0.0.1:{self.actions_port}/webhook"
+        self.endpoints.write_text(yaml.safe_dump(settings), encoding="utf-8")
         self.env = {**os.environ, "DATABASE_URL": database_url, "SANIC_HOST": "127.0.0.1",
-                    "RASA_TELEMETRY_ENABLED": "false"}
+                    "RASA_TELEMETRY_ENABLED": "false", **env}
         self.actions = self.rasa = None
 
     def start(self) -> "Assistant":
