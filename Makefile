@@ -13,13 +13,14 @@ PYTHON310 := $(shell for p in $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/p
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help run test staff-user staff-token train evaluate triage-eval validate i18n-extract i18n-update i18n-compile clean
+.PHONY: help run test benchmark staff-user staff-token train evaluate triage-eval validate i18n-extract i18n-update i18n-compile clean
 
 help:
 	@echo "make run       set up, train if needed, start the assistant on http://127.0.0.1:5005/webhooks/chat/"
 	@echo "make test      set up, train if needed, run every test"
 	@echo "make evaluate  per-language NLU scores on the held-out sets (writes docs/nlu-evaluation.md)"
 	@echo "make triage-eval  per-language triage recall and false alarms (writes docs/triage-evaluation.md)"
+	@echo "make benchmark   latency, throughput, memory, start and training time vs stock rasa init (docs/performance.md)"
 	@echo "make staff-user NAME=anna   create a staff account (asks for the password)"
 	@echo "make staff-token NAME=anna  print a new token for the staff JSON API"
 	@echo "make train | validate | i18n-update | i18n-compile | clean"
@@ -59,6 +60,10 @@ run: $(CATALOGS) $(MODEL) node_modules/.installed
 
 evaluate: $(CATALOGS) $(MODEL)
 	$(BIN)/python -m bot.evaluate $(MODEL)
+
+# Ours against a stock `rasa init` assistant, in one run (about 15 minutes): docs/performance.md.
+benchmark: $(CATALOGS) $(MODEL) node_modules/.installed
+	$(BIN)/python -m bot.benchmark
 
 triage-eval: $(CATALOGS) $(MODEL)
 	status=0; for set in tests/triage tests/triage/unseen tests/triage/fresh; do \

@@ -4,7 +4,8 @@ import pytest
 
 from bot import db
 
-from tests.services import Assistant, Postgres
+from bot.processes import Assistant
+from tests.services import Postgres
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the networking flags Chromium keeps calling Google's hosts, which this machine refuses.

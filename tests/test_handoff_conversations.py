@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from bot import staff_accounts, tickets
+from bot import tickets
 from bot.i18n import catalogs
 from bot.responses import placeholders
 

@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 from bot import db, tickets
 from bot.i18n import catalogs
 from bot.responses import placeholders
-from tests.services import TOKEN, Assistant, Redis
+from bot.processes import TOKEN, Assistant
+from tests.services import Redis
 
 REFERENCE = re.compile(r"CP-[A-Z2-9]{6}")
 

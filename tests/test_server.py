@@ -11,7 +11,7 @@ import pytest
 
 from bot.i18n import catalogs
 from bot.responses import placeholders
-from tests.services import TOKEN
+from bot.processes import TOKEN
 
 def joined(replies):
     """Rasa's REST channel sends each paragraph as its own message."""

@@ -14,7 +14,7 @@ from bot import tickets
 from bot.config import PROJECT_DIR
 from bot.i18n import catalogs
 from bot.responses import placeholders
-from tests.services import free_port
+from bot.processes import free_port
 from tests.test_server import QUESTIONS
 
 AXE = PROJECT_DIR / "node_modules" / "axe-core" / "axe.min.js"

@@ -1,0 +1,112 @@
+"""The assistant's two processes (Rasa server and action server) on free local ports, as
+`make run` starts them: used by the tests and by the benchmark."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+from bot.config import PROJECT_DIR
+from bot.launcher import MODEL
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+
+TOKEN = "test-token"  # Rasa HTTP API token of these processes
+
+
+class Assistant:
+    """The Rasa server and the action server, as `make run` starts them, on free local ports, with
+    the handoff queue in `database_url`. Logs go to `log_dir` (read them when a test fails)."""
+
+    def __init__(self, database_url: str, log_dir: Path, endpoints: dict | None = None, **env: str) -> None:
+        self.port, self.actions_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_dir = log_dir
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.endpoints = log_dir / "endpoints.yml"
+        settings = yaml.safe_load((PROJECT_DIR / "endpoints.yml").read_text(encoding="utf-8"))
+        settings.update(endpoints or {})
+        settings["action_endpoint"]["url"] = f"http://127.0.0.1:{self.actions_port}/webhook"
+        self.endpoints.write_text(yaml.safe_dump(settings), encoding="utf-8")
+        self.env = {**os.environ, "DATABASE_URL": database_url, "SANIC_HOST": "127.0.0.1",
+                    "RASA_TELEMETRY_ENABLED": "false", **env}
+        self.actions = self.rasa = None
+
+    def start(self) -> "Assistant":
+        (PROJECT_DIR / "var").mkdir(exist_ok=True)
+        rasa = str(Path(sys.executable).with_name("rasa"))
+        if self.actions is None or self.actions.poll() is not None:
+            self.actions = subprocess.Popen(
+                [rasa, "run", "actions", "--port", str(self.actions_port), "--actions", "actions"],
+                cwd=PROJECT_DIR, env=self.env, stdout=open(self.log_dir / "actions.log", "ab"), stderr=subprocess.STDOUT,
+            )
+        self.start_rasa()
+        return self
+
+    def start_rasa(self) -> None:
+        rasa = str(Path(sys.executable).with_name("rasa"))
+        self.rasa = subprocess.Popen(
+            [rasa, "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(self.port),
+             "--enable-api", "--auth-token", TOKEN,
+             "--endpoints", str(self.endpoints), "--credentials", "credentials.yml"],
+            cwd=PROJECT_DIR, env=self.env, stdout=open(self.log_dir / "rasa.log", "ab"), stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            assert self.rasa.poll() is None, f"rasa run exited; see {self.log_dir / 'rasa.log'}"
+            try:
+                urllib.request.urlopen(f"{self.url}/webhooks/rest/", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.5)
+        raise TimeoutError("rasa run did not become ready")
+
+    def stop_rasa(self) -> None:
+        self.rasa.terminate()
+        self.rasa.wait(timeout=30)
+
+    def stop(self) -> None:
+        self.stop_rasa()
+        self.actions.terminate()
+        self.actions.wait(timeout=30)
+
+    def post(self, data: bytes, path: str = "/webhooks/rest/webhook", headers: dict | None = None):
+        request = urllib.request.Request(
+            f"{self.url}{path}", data=data, headers={"Content-Type": "application/json", **(headers or {})}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as reply:
+                return reply.status, json.loads(reply.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    def say(self, sender: str, text: str, **metadata):
+        status, replies = self.post(json.dumps({"sender": sender, "message": text, "metadata": metadata}).encode())
+        assert status == 200, replies
+        return replies
+
+    def staff_api(self, path: str, token: str, body: dict | None = None):
+        """GET (no body) or POST a JSON body to the staff API."""
+        headers = {"Authorization": f"Bearer {token}"}
+        if body is None:
+            request = urllib.request.Request(f"{self.url}/webhooks/staff/api{path}", headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=30) as reply:
+                    return reply.status, json.loads(reply.read())
+            except urllib.error.HTTPError as error:
+                return error.code, json.loads(error.read())
+        return self.post(json.dumps(body).encode(), f"/webhooks/staff/api{path}", headers)
