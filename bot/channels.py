@@ -28,6 +28,7 @@ from bot import config
 from bot.emergency import normalize_country
 from bot.i18n import catalogs, languages
 from bot.language import normalize_tag
+from bot.ratelimit import RateLimiter
 from bot.responses import conversation_language, placeholders
 
 logger = structlog.get_logger()
@@ -87,6 +88,8 @@ def _metadata_from_raw_body(body: bytes) -> Dict[str, Any]:
 class RestInput(RasaRestInput):
     """Rasa's REST channel (same URL, payload and replies) with validation and a reply guarantee."""
 
+    rate_limiter = RateLimiter(config.RATE_LIMIT_MESSAGES, config.RATE_LIMIT_SECONDS)
+
     @classmethod
     def name(cls) -> Text:
         return "rest"
@@ -113,6 +116,13 @@ class RestInput(RasaRestInput):
                     status=error.status,
                 )
             language = await _reply_language(request, incoming)
+            if not self.rate_limiter.allow(incoming.sender):
+                logger.info("rest.request.refused", code="too_many_messages", status=429)
+                return response.json(
+                    {"error": "too_many_messages",
+                     "message": _text(language, "error_too_many_messages", incoming.metadata)},
+                    status=429,
+                )
             if not incoming.text.strip():
                 return response.json(
                     [{"recipient_id": incoming.sender,

@@ -45,3 +45,7 @@ WIDGET_ORIGINS = [o.strip() for o in os.getenv("WIDGET_ORIGINS", "*").split(",")
 # With several Rasa instances: Redis (e.g. redis://127.0.0.1:6379/0) carries widget events (staff
 # replies, handoff status) to whichever instance holds the visitor's socket. Empty: one instance.
 REDIS_URL = os.getenv("REDIS_URL", "")
+# Per-sender rate limit on the REST channel and the widget: at most this many messages in this
+# many seconds; more get a clear 429 answer (other visitors are not affected).
+RATE_LIMIT_MESSAGES = int(os.getenv("RATE_LIMIT_MESSAGES", "30"))
+RATE_LIMIT_SECONDS = int(os.getenv("RATE_LIMIT_SECONDS", "60"))

@@ -48,14 +48,28 @@ class Assistant:
 
     def start(self) -> "Assistant":
         (PROJECT_DIR / "var").mkdir(exist_ok=True)
-        rasa = str(Path(sys.executable).with_name("rasa"))
-        if self.actions is None or self.actions.poll() is not None:
-            self.actions = subprocess.Popen(
-                [rasa, "run", "actions", "--port", str(self.actions_port), "--actions", "actions"],
-                cwd=PROJECT_DIR, env=self.env, stdout=open(self.log_dir / "actions.log", "ab"), stderr=subprocess.STDOUT,
-            )
+        self.start_actions()
         self.start_rasa()
         return self
+
+    def start_actions(self) -> None:
+        rasa = str(Path(sys.executable).with_name("rasa"))
+        self.actions = subprocess.Popen(
+            [rasa, "run", "actions", "--port", str(self.actions_port), "--actions", "actions"],
+            cwd=PROJECT_DIR, env=self.env, stdout=open(self.log_dir / "actions.log", "ab"), stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.actions_port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError("the action server did not start")
+
+    def kill_actions(self) -> None:
+        self.actions.kill()
+        self.actions.wait(timeout=30)
 
     def start_rasa(self) -> None:
         rasa = str(Path(sys.executable).with_name("rasa"))

@@ -56,7 +56,9 @@ GENERAL_QUESTION_CATEGORIES = frozenset(
 # words and outside `aside` phrases, which only look like cues ("all healed now", "fine now", "still
 # scared to this day"); an `others` sentence must also name no one of the visitor's own (the
 # `general_question` personal cues: "my son", "he"). Crisis and child_in_danger are always searched,
-# and so is every other sentence ("he had one last year. now he's fitting again").
+# and so is every other sentence ("he had one last year. now he's fitting again"). A `present` cue
+# anywhere in the message turns off both guards, for every sentence: "what happens if the alarm goes
+# off? it's beeping now" names the pump in one sentence and the present in the other.
 NOT_PRESENT = "not_present"
 NOT_PRESENT_LISTS = ("past", "others", "aside", "present")
 NOT_PRESENT_CATEGORIES = GENERAL_QUESTION_CATEGORIES | {"injury"}
@@ -126,26 +128,29 @@ class RedFlags:
     def match(self, text: str) -> Optional[Tuple[str, str]]:
         """(level, category) of the most serious red flag in `text`, or None.
 
-        Emergency patterns do not see the words of a crisis phrase (so a suicidal wish gets the
-        crisis reply), nor, for their categories, the general-question and not-present sentences.
-        An emergency found elsewhere in the message still comes first.
+        Emergency patterns do not see the words of a crisis phrase ("go to sleep and not wake up" is
+        a wish, not an unconscious child: the crisis reply), nor, for their categories, the
+        general-question and not-present sentences. An emergency told in other words still comes
+        first ("I want to die. He is not breathing": the ambulance for the child).
         """
         folded = fold(text)
-        crisis = self._crisis_spans(folded)
-        if self._happening_now(folded):
-            general = not_present = []
-        else:
-            general = self._sentences(folded, self._is_general_question)
-            not_present = self._sentences(folded, self._is_not_present)
+        guards: Dict[str, List[Tuple[int, int]]] = {}
         targets: Dict[Tuple[bool, bool], str] = {}
         for script, level, category, pattern in self._compiled:
-            target = folded
-            if level == "emergency":
-                key = (category in GENERAL_QUESTION_CATEGORIES, category in NOT_PRESENT_CATEGORIES)
-                if key not in targets:
-                    targets[key] = _blank(folded, crisis + (general if key[0] else []) + (not_present if key[1] else []))
-                target = targets[key]
-            if script.search(target) and pattern.search(target):
+            if not (script.search(folded) and pattern.search(folded)):
+                continue  # blanking only takes words away: nothing to check further
+            if level != "emergency":
+                return level, category
+            if not guards:  # worked out once, for the first emergency pattern found
+                guards["crisis"] = self._crisis_spans(folded)
+                now = self._happening_now(folded)
+                guards["general"] = [] if now else self._sentences(folded, self._is_general_question)
+                guards["not_present"] = [] if now else self._sentences(folded, self._is_not_present)
+            key = (category in GENERAL_QUESTION_CATEGORIES, category in NOT_PRESENT_CATEGORIES)
+            if key not in targets:
+                targets[key] = _blank(folded, guards["crisis"] + (guards["general"] if key[0] else [])
+                                      + (guards["not_present"] if key[1] else []))
+            if pattern.search(targets[key]):
                 return level, category
         return None
 

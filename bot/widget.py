@@ -25,6 +25,7 @@ from bot.config import PROJECT_DIR
 from bot.emergency import normalize_country
 from bot.i18n import catalogs, languages
 from bot.language import normalize_tag
+from bot.ratelimit import RateLimiter
 from bot.responses import placeholders
 
 logger = structlog.get_logger()
@@ -129,6 +130,7 @@ class WidgetSocket(SocketIOInput):
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins, client_manager=manager)
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = _socket_server = sio
+        limiter = RateLimiter(config.RATE_LIMIT_MESSAGES, config.RATE_LIMIT_SECONDS)
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -152,7 +154,9 @@ class WidgetSocket(SocketIOInput):
             language = normalize_tag(metadata.get("language")) or config.DEFAULT_LANGUAGE
             country = normalize_country(metadata.get("country"))
             error = None
-            if not isinstance(text, str):
+            if not limiter.allow(session_id):
+                error = "error_too_many_messages"
+            elif not isinstance(text, str):
                 error = "error_bad_request"
             elif len(text) > config.MAX_MESSAGE_CHARS:
                 error = "error_message_too_long"

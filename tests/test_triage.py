@@ -64,3 +64,108 @@ def test_the_shipped_patterns_compile_for_every_language():
     from bot.triage import RED_FLAGS_DIR
     assert sorted(p.stem for p in RED_FLAGS_DIR.glob("*.yml")) == sorted(languages())
     assert red_flags().match("")  is None
+
+
+def _shipped(text):
+    return red_flags().match(text)
+
+
+@pytest.mark.parametrize("text", [
+    "been stockpiling my sleeping tablets just in case. thats how low ive got",
+    "if the stem cells dont work this time then im done, i wont be around for another year of this",
+    "tbh i just want to go to sleep and not wake up, caring 24/7 for 9 years has broken me",
+    "i keep thinking about jumping off the multi-storey",
+    "to juntando remedio pra dormir, so pra ter caso eu precise",
+    "strang pastile de la farmacie de cateva luni, in caz ca",
+    "daca nu merge nici tratamentul asta ma arunc de pe bloc, gata",
+    "коплю снотворное на всякий случай, уже почти полная банка",
+    "хочу уснуть и не проснуться",
+    "我偷偷存了很多安眠藥，以防萬一",
+    "好想睡著就不要再醒來",
+    "estoy juntando pastillas para dormir por si acaso",
+    "je voudrais juste m'endormir et ne pas me réveiller",
+    "zbieram tabletki nasenne na wszelki wypadek",
+])
+def test_indirect_suicidal_phrasings_are_a_crisis_in_every_language(text):
+    assert _shipped(text) == ("crisis", "self_harm")
+
+
+@pytest.mark.parametrize("text", [
+    "he wont wake up", "she can't be woken", "nu se trezeste", "он не просыпается", "他叫不醒",
+    "cant wake my daughter, shes all floppy",
+])
+def test_someone_who_cannot_be_woken_is_still_an_emergency(text):
+    assert _shipped(text)[0] == "emergency"
+
+
+def test_a_crisis_wins_over_an_emergency_read_in_the_same_words_but_not_over_another_emergency():
+    ranking = [{"name": "medical_emergency", "confidence": 0.9}]
+    assert triage("i just want to go to sleep and not wake up", ranking).level == "crisis"
+    # the child's emergency is told in other words: the emergency reply (call an ambulance) comes first
+    assert _shipped("i just want to go to sleep and not wake up. he is not breathing")[0] == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "he broke his leg at school last year, all healed now - is your building fully wheelchair accessible?",
+    "my friends son went blue during a feed last year and it really shook me, is there a first aid course",
+    "at birth he did not breathe for 20 minutes, that's how our CP started, just wanted to share",
+    "去年他骨折過，現在都好了，飯店有無障礙房嗎？",
+    "el año pasado se rompió el fémur en la fisio, ya esta perfecto. ¿el hotel tiene habitaciones adaptadas?",
+    "il s'est cassé le poignet l'an dernier en tombant du fauteuil, tout est réparé, l'hotel a une douche?",
+    "przy porodzie nie oddychał przez kilkanaście minut i tak się zaczęło nasze MPD",
+    "ano passado ele quebrou a perna, já ta curado. o hotel tem acessibilidade?",
+    "anul trecut si-a rupt mana la scoala, acum e ok. hotelul e accesibil pentru carucior?",
+    "в прошлом году сломал ногу, уже все срослось. в отеле есть лифт и пандус?",
+    "vi um video de uma criança ficando roxa engasgada, fiquei apavorada",
+])
+def test_an_event_that_is_over_or_someone_elses_is_not_an_emergency(text):
+    assert _shipped(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "he had one last year and now he's fitting again for 10 minutes",
+    "he had his shunt fitted as a baby and he's vomiting with a bad headache and very drowsy",
+    "my neighbour's baby turned blue and isn't breathing, what do i do",
+    "he fell and hit his head, nothing since",
+    "他去年抽過一次，現在又抽了十分鐘停不下來",
+    "tuvo una el año pasado y ahora lleva 10 minutos convulsionando",
+    "rok temu miał jeden napad, a teraz znowu ma drgawki od 10 minut",
+    "a avut una anul trecut si acum iar face convulsii de 10 minute",
+    "в прошлом году был один приступ, а сейчас опять судороги 10 минут не прекращаются",
+    "se cayó de la silla de bebé y se golpeó la cabeza",
+])
+def test_a_past_event_does_not_hide_a_present_emergency(text):
+    assert _shipped(text)[0] == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "how does the baclofen pump alarm actually work, is it loud enough to hear from another room?",
+    "what happens if a baclofen pump runs empty, is it dangerous? just researching before we decide",
+    "幫浦裡的藥用完了會怎樣？很危險嗎？我們還在考慮要不要裝",
+    "como suena la alarma de la bomba de baclofeno? se oye bien de noche?",
+    "que se passe t il si la pompe tombe en panne a l'etranger? on part en vacances",
+    "jak głośny jest alarm w pompie baklofenowej, obudzi rodziców w nocy?",
+    "как выглядит анафилаксия? хочу знать на всякий случай",
+])
+def test_how_it_works_and_what_happens_if_are_general_questions(text):
+    assert _shipped(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "what happens if the pump alarm goes off? it's beeping now",
+    "que se passe-t-il si la pompe sonne? elle sonne maintenant",
+    "what should i do if he stops breathing",
+])
+def test_a_general_question_with_something_happening_now_stays_an_emergency(text):
+    assert _shipped(text)[0] == "emergency"
+
+
+def test_shunt_written_without_its_diacritic_in_romanian():
+    text = "are sunt ventricular, varsa de dimineata si o doare capul"
+    assert _shipped(text) == ("emergency", "shunt")
+    assert _shipped("sunt confuza si obosita, varsa mereu") is None  # "sunt": I am
+
+
+def test_unknown_not_present_lists_are_refused():
+    with pytest.raises(ValueError, match="unknown not_present list"):
+        RedFlags({"en": {"not_present": {"future": ["x"]}}})
