@@ -140,6 +140,7 @@ def ours(work: Path) -> dict:
 def stock(work: Path) -> dict:
     print("stock: rasa init (creates and trains the default assistant)…")
     project = work / "stock"
+    project.mkdir()
     train_s = timed([rasa(), "init", "--no-prompt", "--init-dir", str(project)], work)
     port = free_port()
     started = time.monotonic()

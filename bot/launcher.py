@@ -18,6 +18,10 @@ from bot import config, db, tickets
 
 MODEL = config.PROJECT_DIR / "models" / "cp-assistant.tar.gz"
 READY_TIMEOUT_SECONDS = 300
+# Environment of the serving processes. OMP_NUM_THREADS=1: the sentence encoder's OpenMP threads
+# spin-wait for each other and, when the other core is busy, one message took seconds (docs/performance.md).
+# SANIC_HOST (set with the address) keeps the action server on localhost; rasa-sdk has no --interface.
+SERVER_ENV = {"RASA_TELEMETRY_ENABLED": "false", "OMP_NUM_THREADS": "1"}
 PURGE_INTERVAL_SECONDS = 24 * 3600
 
 
@@ -75,8 +79,7 @@ def main() -> int:
     token = ensure_auth_token()
     config.VAR_DIR.mkdir(parents=True, exist_ok=True)
     queue = db.connect(config.DATABASE_URL)  # migrate once here, not in both processes at once
-    # SANIC_HOST keeps the action server on localhost (rasa-sdk has no --interface option).
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SANIC_HOST": config.RASA_HOST}
+    env = {**os.environ, **SERVER_ENV, "SANIC_HOST": config.RASA_HOST}
     started = time.monotonic()
     processes = [subprocess.Popen(cmd, cwd=config.PROJECT_DIR, env=env) for cmd in commands(token)]
     signal.signal(signal.SIGTERM, lambda *_: (stop(processes), sys.exit(0)))

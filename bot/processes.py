@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from bot.config import PROJECT_DIR
-from bot.launcher import MODEL
+from bot.launcher import MODEL, SERVER_ENV
 
 
 def free_port() -> int:
@@ -42,8 +42,7 @@ class Assistant:
         settings.update(endpoints or {})
         settings["action_endpoint"]["url"] = f"http://127.0.0.1:{self.actions_port}/webhook"
         self.endpoints.write_text(yaml.safe_dump(settings), encoding="utf-8")
-        self.env = {**os.environ, "DATABASE_URL": database_url, "SANIC_HOST": "127.0.0.1",
-                    "RASA_TELEMETRY_ENABLED": "false", **env}
+        self.env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url, "SANIC_HOST": "127.0.0.1", **env}
         self.actions = self.rasa = None
 
     def start(self) -> "Assistant":
