@@ -11,7 +11,11 @@ Two layers; the more serious answer wins, and when unsure we escalate:
   words of a crisis phrase are not read again as a physical emergency ("I want to go to sleep and
   not wake up" is a crisis, not an unconscious child);
 - the NLU's safety intents, taken even when they are not the top intent but reach
-  `ESCALATE_CONFIDENCE`.
+  `ESCALATE_CONFIDENCE`. An emergency that only the NLU sees (no emergency pattern) in a message
+  the guards above would not search for the physical emergencies (every sentence a general
+  question or about the past or someone else, no present cue anywhere: "what happens if someone
+  has an allergic reaction during the infusion?") is acted on as `urgent` (see a doctor today, call
+  the emergency number if it gets worse), not as an emergency. A crisis is never lowered.
 """
 from __future__ import annotations
 
@@ -154,6 +158,29 @@ class RedFlags:
                 return level, category
         return None
 
+    def not_present_reason(self, text: str) -> Optional[str]:
+        """Why the physical emergency patterns would not be searched anywhere in `text`, or None.
+
+        "general question" or "past or someone else" when every sentence is one the guards skip
+        (a general question, or an event that is over or someone else's) and no present cue is
+        anywhere in the message; None as soon as one sentence could tell of something happening now.
+        """
+        folded = fold(text)
+        if self._happening_now(folded):
+            return None
+        reasons = set()
+        for sentence in SENTENCE.finditer(folded):
+            words = sentence.group()
+            if not re.search(r"\w", words):
+                continue  # punctuation only
+            if self._is_general_question(words):
+                reasons.add("general question")
+            elif self._is_not_present(words):
+                reasons.add("past or someone else")
+            else:
+                return None
+        return " and ".join(sorted(reasons)) or None
+
     def _crisis_spans(self, folded: str) -> List[Tuple[int, int]]:
         return [m.span() for script, level, _, pattern in self._compiled
                 if level == "crisis" and script.search(folded) for m in pattern.finditer(folded)]
@@ -224,11 +251,20 @@ def triage(
 
     An emergency or crisis found by a pattern (the precise layer) is acted on first, then one that
     is the NLU's top intent; otherwise the most serious of every finding, including a safety intent
-    further down the ranking (when unsure, escalate).
+    further down the ranking (when unsure, escalate). An emergency only the NLU sees, in a message
+    whose every sentence the guards skip (`RedFlags.not_present_reason`), counts as urgent.
     """
-    matched = (flags or red_flags()).match(text)
+    flags = flags or red_flags()
+    matched = flags.match(text)
     pattern = Triage(matched[0], f"pattern {matched[0]}/{matched[1]}", 1.0) if matched else None
     intents = [_from_intent(intent) for intent in intent_ranking]
+    # (`match` returns the most serious level found: an urgent or clinical one means no emergency
+    # pattern matched; a crisis pattern is acted on below whatever the intents say)
+    if (not matched or matched[0] != "emergency") and any(t and t.level == "emergency" for t in intents):
+        why = flags.not_present_reason(text)
+        if why:
+            intents = [Triage("urgent", f"{t.reason}, {why}: urgent", t.confidence)
+                       if t and t.level == "emergency" else t for t in intents]
     top = intents[0] if intents else None
     doubts = [t for t in intents[1:] if t and t.confidence >= ESCALATE_CONFIDENCE]
     for firm in (pattern, top):

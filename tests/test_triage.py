@@ -169,3 +169,45 @@ def test_shunt_written_without_its_diacritic_in_romanian():
 def test_unknown_not_present_lists_are_refused():
     with pytest.raises(ValueError, match="unknown not_present list"):
         RedFlags({"en": {"not_present": {"future": ["x"]}}})
+
+
+_EMERGENCY_INTENT = [{"name": "medical_emergency", "confidence": 0.97}]
+
+
+@pytest.mark.parametrize("text, why", [
+    ("what happens if someone has an allergic reaction during the infusion?", "general question"),
+    ("my daughter had a big seizure two years ago but nothing since, do you have nurses at night?",
+     "past or someone else"),
+    ("he broke his leg last year, all healed now - is the hotel accessible?", "past or someone else"),
+    ("¿qué pasa si alguien tiene una reacción alérgica durante la infusión?", "general question"),
+])
+def test_an_emergency_only_the_nlu_sees_in_a_general_or_past_message_is_urgent(text, why):
+    result = triage(text, _EMERGENCY_INTENT)
+    assert (result.level, result.reason) == ("urgent", f"intent medical_emergency 0.97, {why}: urgent")
+
+
+@pytest.mark.parametrize("text", [
+    "what happens if someone has an allergic reaction during the infusion? now he is covered in hives",
+    "my daughter had a big seizure two years ago and now she is fitting again",
+    "he broke his leg last year, all healed now - is the hotel accessible? he fell again today",
+    "what happens if someone has an allergic reaction? my son is swelling up",  # a personal cue
+    "what happens if a shunt blocks? vomiting and very sleepy",  # a sentence neither general nor past
+    "¿qué pasa si se bloquea la válvula? vomita y está muy dormido",
+])
+def test_the_same_message_with_something_happening_now_stays_an_emergency(text):
+    assert triage(text, _EMERGENCY_INTENT).level == "emergency"
+
+
+def test_a_crisis_or_a_pattern_emergency_is_never_lowered():
+    crisis = [{"name": "crisis", "confidence": 0.9}]
+    assert triage("what happens if i just stop, in general?", crisis).level == "crisis"
+    assert triage("hypothetically, i want to end it", _EMERGENCY_INTENT, FLAGS).level == "crisis"
+    # an emergency pattern outside the guarded sentences: the pattern's emergency, not lowered
+    result = triage("what is a seizure? he's been fitting for 10 minutes", _EMERGENCY_INTENT, FLAGS)
+    assert (result.level, result.reason) == ("emergency", "pattern emergency/seizure")
+
+
+def test_a_lowered_emergency_further_down_the_ranking_does_not_raise_the_message():
+    ranking = [{"name": "hotel_accessibility", "confidence": 0.6}, {"name": "medical_emergency", "confidence": 0.3}]
+    result = triage("he broke his leg last year, all healed now - is the hotel accessible?", ranking)
+    assert result.level == "urgent"
