@@ -211,3 +211,24 @@ def test_a_lowered_emergency_further_down_the_ranking_does_not_raise_the_message
     ranking = [{"name": "hotel_accessibility", "confidence": 0.6}, {"name": "medical_emergency", "confidence": 0.3}]
     result = triage("he broke his leg last year, all healed now - is the hotel accessible?", ranking)
     assert result.level == "urgent"
+
+
+@pytest.mark.parametrize("text", [
+    "i gave away all my things, i wont need them anymore",
+    "asking because i wont be needing the return flight",
+    "le regalé mi guitarra y mi ropa a mi primo, ya no las voy a necesitar",
+    "hoy me despido de ustedes, gracias por todo y cuiden mucho a mi hija",
+    "oddałam wszystkie moje książki, już mi nie będą potrzebne",
+    "хотела попрощаться и сказать спасибо за всё",
+    "我把我的東西都送給朋友了 以後用不到了",
+])
+def test_giving_things_away_or_a_final_goodbye_is_a_crisis(text):
+    assert _shipped(text) == ("crisis", "self_harm")
+
+
+@pytest.mark.parametrize("text", [
+    "thanks for everything, bye!", "gracias por todo, adios", "спасибо за всё, до свидания",
+    "we gave his old wheelchair to a charity", "do we need a return ticket for the visa?",
+])
+def test_an_ordinary_goodbye_or_gift_is_not(text):
+    assert _shipped(text) is None
