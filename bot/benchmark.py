@@ -29,7 +29,7 @@ import yaml
 
 from bot.config import PROJECT_DIR
 from bot.evaluate_triage import pattern_latency_ms
-from bot.processes import Assistant, free_port
+from bot.processes import Assistant, answers, free_port, wait_until
 
 LOADS = (10, 25, 50)          # concurrent visitors
 INTERVAL = 2.0                # seconds between one visitor's messages
@@ -147,8 +147,7 @@ def stock(work: Path) -> dict:
     server = subprocess.Popen([rasa(), "run", "--port", str(port), "--interface", "127.0.0.1"], cwd=project,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
-    while not _answers(url):
-        time.sleep(0.5)
+    wait_until(lambda: answers(f"http://127.0.0.1:{port}/webhooks/rest/"), 600, "the stock assistant", server)
     ready_s = round(time.monotonic() - started, 1)
     print(f"stock: ready in {ready_s} s; load…")
     try:
@@ -157,16 +156,6 @@ def stock(work: Path) -> dict:
         server.terminate()
         server.wait(timeout=30)
     return {"train_s": train_s, "ready_s": ready_s, **result}
-
-
-def _answers(url: str) -> bool:
-    try:
-        import urllib.request
-        request = urllib.request.Request(url, data=b'{"sender": "probe", "message": "hi"}',
-                                         headers={"Content-Type": "application/json"})
-        return urllib.request.urlopen(request, timeout=5).status == 200
-    except OSError:
-        return False
 
 
 def plot(results: dict, path: Path) -> None:

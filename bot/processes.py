@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
@@ -22,6 +23,36 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_until(ready: Callable[[], bool], seconds: float, what: str, process: subprocess.Popen) -> None:
+    """Return once `ready()`; fail if `process` exits first or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited (see its log)")
+        if ready():
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"{what} did not start within {seconds:.0f} s")
+
+
+def accepts(port: int) -> bool:
+    """Whether something listens on the local `port`."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def answers(url: str) -> bool:
+    """Whether `url` answers 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as reply:
+            return reply.status == 200
+    except OSError:
+        return False
 
 
 
@@ -57,14 +88,7 @@ class Assistant:
             [rasa, "run", "actions", "--port", str(self.actions_port), "--actions", "actions"],
             cwd=PROJECT_DIR, env=self.env, stdout=open(self.log_dir / "actions.log", "ab"), stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.actions_port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.3)
-        raise TimeoutError("the action server did not start")
+        wait_until(lambda: accepts(self.actions_port), 120, "the action server", self.actions)
 
     def kill_actions(self) -> None:
         self.actions.kill()
@@ -78,15 +102,7 @@ class Assistant:
              "--endpoints", str(self.endpoints), "--credentials", "credentials.yml"],
             cwd=PROJECT_DIR, env=self.env, stdout=open(self.log_dir / "rasa.log", "ab"), stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            assert self.rasa.poll() is None, f"rasa run exited; see {self.log_dir / 'rasa.log'}"
-            try:
-                urllib.request.urlopen(f"{self.url}/webhooks/rest/", timeout=2)
-                return
-            except OSError:
-                time.sleep(0.5)
-        raise TimeoutError("rasa run did not become ready")
+        wait_until(lambda: answers(f"{self.url}/webhooks/rest/"), 300, "rasa run", self.rasa)
 
     def stop_rasa(self) -> None:
         self.rasa.terminate()

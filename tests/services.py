@@ -10,13 +10,11 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-from bot.processes import free_port
+from bot.processes import accepts, free_port, wait_until
 
 
 def postgres_bin() -> Path:
@@ -79,14 +77,8 @@ class Redis:
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        raise TimeoutError("redis-server did not start")
+        wait_until(lambda: accepts(self.port), 30, "redis-server", self.process)
+        return self
 
     def stop(self) -> None:
         self.process.terminate()
