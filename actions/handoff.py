@@ -64,6 +64,13 @@ class ActionEscalate(Action):
         return []
 
 
+def _answer(slot: str, value: Any, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+    """The slot's value as read; when it could not be read, ask again kindly (utter_invalid_<slot>)."""
+    if value is None:
+        dispatcher.utter_message(response=f"utter_invalid_{slot}")
+    return {slot: value}
+
+
 class ValidateHandoffForm(FormValidationAction):
     """Reads each answer of the handoff form; an answer that cannot be read is asked again kindly."""
 
@@ -86,42 +93,29 @@ class ValidateHandoffForm(FormValidationAction):
 
     def validate_contact_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[Text, Any]:
-        name = handoff.read_name(str(value))
-        if name is None:
-            dispatcher.utter_message(response="utter_invalid_contact_name")
-        return {"contact_name": name}
+        return _answer("contact_name", handoff.read_name(str(value)), dispatcher)
 
     def validate_contact_details(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> Dict[Text, Any]:
         found = handoff.read_contact(str(value), tracker.get_slot("country"))
         if found is None:
-            dispatcher.utter_message(response="utter_invalid_contact_details")
-            return {"contact_details": None}
+            return _answer("contact_details", None, dispatcher)
         email, phone = found
         return {"contact_details": " ".join(filter(None, found)), "contact_email": email, "contact_phone": phone}
 
     def validate_country(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[Text, Any]:
-        country = handoff.read_country(str(value))
-        if country is None:
-            dispatcher.utter_message(response="utter_invalid_country")
-        return {"country": country}
+        return _answer("country", handoff.read_country(str(value)), dispatcher)
 
     def validate_contact_language(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:
         button = next((e.get("value") for e in tracker.latest_message.get("entities", [])
                        if e.get("entity") == "language"), None)
-        language = handoff.read_language(str(value), button)
-        if language is None:
-            dispatcher.utter_message(response="utter_invalid_contact_language")
-        return {"contact_language": language}
+        return _answer("contact_language", handoff.read_language(str(value), button), dispatcher)
 
     def validate_handoff_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> Dict[Text, Any]:
-        description = handoff.read_description(str(value))
-        if description is None:
-            dispatcher.utter_message(response="utter_invalid_handoff_description")
-        return {"handoff_description": description}
+        return _answer("handoff_description", handoff.read_description(str(value)), dispatcher)
 
 
 class ActionSubmitHandoff(Action):
