@@ -33,7 +33,7 @@ def instances(postgres, redis, tmp_path_factory):
     endpoints = {
         "tracker_store": {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": postgres.port,
                           "username": "postgres", "db": f"{name}_tracker"},
-        "lock_store": {"type": "redis", "url": "127.0.0.1", "port": redis.port, "db": 1},
+        "lock_store": {"type": "bot.lock_store.AtomicRedisLockStore", "url": "127.0.0.1", "port": redis.port, "db": 1},
     }
     db.connect(queue_url)  # migrate once, as a deployment step would
     started = [Assistant(queue_url, tmp_path_factory.mktemp(f"instance{i}"), endpoints, REDIS_URL=redis.url).start()
