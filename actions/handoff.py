@@ -6,7 +6,7 @@ Logs carry ticket references and levels only, never what visitors typed.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -14,11 +14,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import db, handoff, tickets
+from bot import db, handoff, outbox, tickets
 from bot.i18n import catalogs
 from bot.responses import conversation_language
 
 logger = logging.getLogger(__name__)
+# The action server imports this module once: escalations kept while the queue was down are
+# passed on from here (bot/outbox.py).
+outbox.start(db.connect)
 
 FORM_SLOTS = ("handoff_consent", "contact_name", "contact_details", "contact_email", "contact_phone",
               "contact_language", "handoff_description")
@@ -32,19 +35,29 @@ def _clear_form() -> List[Dict[Text, Any]]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None)]
 
 
-def _open_ticket(tracker: Tracker, contact: Optional[tickets.Contact] = None) -> Optional[tickets.Ticket]:
-    """Open or update the conversation's ticket; None if the queue cannot be reached."""
+def _open_ticket(tracker: Tracker, contact: Optional[tickets.Contact] = None) -> Tuple[Optional[tickets.Ticket], bool]:
+    """Open or update the conversation's ticket: (ticket, False); or, if the queue cannot be
+    reached, keep the escalation for later: (None, True); (None, False) if even that failed."""
     level, reason, confidence = handoff.conversation_triage(tracker.events)
+    escalation = dict(conversation_id=tracker.sender_id, level=level, reason=reason, language=_language(tracker),
+                      transcript=handoff.transcript(tracker.events), confidence=confidence,
+                      country=tracker.get_slot("country"), contact=contact)
     try:
-        ticket = tickets.escalate(
-            db.connect(), tracker.sender_id, level, reason, _language(tracker),
-            handoff.transcript(tracker.events), confidence, tracker.get_slot("country"), contact,
-        )
+        ticket = tickets.escalate(db.connect(), **escalation)
     except (SQLAlchemyError, tickets.TicketError) as error:
-        logger.error("handoff queue unavailable, ticket not saved: %s", type(error).__name__)
-        return None
+        logger.error("handoff queue unavailable (%s): escalation kept for later", type(error).__name__)
+        try:
+            outbox.keep(escalation)
+        except OSError as error:
+            logger.error("escalation could not be kept either: %s", type(error).__name__)
+            return None, False
+        return None, True
     logger.info("ticket %s saved, level %s", ticket.reference, ticket.level)
-    return ticket
+    return ticket, False
+
+
+def _tell_not_saved(kept: bool, dispatcher: CollectingDispatcher) -> None:
+    dispatcher.utter_message(response="utter_handoff_kept" if kept else "utter_handoff_unavailable")
 
 
 class ActionEscalate(Action):
@@ -56,11 +69,11 @@ class ActionEscalate(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         intent = tracker.latest_message.get("intent", {}).get("name")
         dispatcher.utter_message(response="utter_crisis" if intent == "crisis" else "utter_medical_emergency")
-        ticket = _open_ticket(tracker)
+        ticket, kept = _open_ticket(tracker)
         if ticket:
             dispatcher.utter_message(response="utter_staff_alerted", reference=ticket.reference)
         else:
-            dispatcher.utter_message(response="utter_handoff_unavailable")
+            _tell_not_saved(kept, dispatcher)
         return []
 
 
@@ -130,7 +143,7 @@ class ActionSubmitHandoff(Action):
             return _clear_form()
         language = _language(tracker)
         contact_language = tracker.get_slot("contact_language") or language
-        ticket = _open_ticket(tracker, tickets.Contact(
+        ticket, kept = _open_ticket(tracker, tickets.Contact(
             name=tracker.get_slot("contact_name"),
             email=tracker.get_slot("contact_email"),
             phone=tracker.get_slot("contact_phone"),
@@ -138,7 +151,7 @@ class ActionSubmitHandoff(Action):
             description=tracker.get_slot("handoff_description"),
         ))
         if ticket is None:
-            dispatcher.utter_message(response="utter_handoff_unavailable")
+            _tell_not_saved(kept, dispatcher)
             return _clear_form()
         dispatcher.utter_message(
             response="utter_handoff_done",

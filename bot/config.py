@@ -33,6 +33,10 @@ RASA_AUTH_TOKEN = os.getenv("RASA_AUTH_TOKEN", "")
 # The handoff queue's database (SQLAlchemy URL): a SQLite file by default,
 # e.g. postgresql://user:password@host/dbname in production.
 DATABASE_URL = os.getenv("DATABASE_URL", f"sqlite:///{VAR_DIR / 'handoff.db'}")
+# Escalations the queue could not take (database down) wait here, and are passed on every
+# OUTBOX_RETRY_SECONDS once it answers again (bot/outbox.py).
+OUTBOX_DIR = Path(os.getenv("OUTBOX_DIR", str(VAR_DIR / "outbox")))
+OUTBOX_RETRY_SECONDS = float(os.getenv("OUTBOX_RETRY_SECONDS", "15"))
 # Staff page: session cookies are sent over HTTPS only unless this is "false" (plain-HTTP testing).
 STAFF_COOKIE_SECURE = os.getenv("STAFF_COOKIE_SECURE", "true").lower() != "false"
 STAFF_SESSION_HOURS = int(os.getenv("STAFF_SESSION_HOURS", "12"))

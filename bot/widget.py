@@ -20,7 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
-from bot import config, db, tickets
+from bot import config, db, outbox, tickets
 from bot.config import PROJECT_DIR
 from bot.emergency import normalize_country
 from bot.i18n import catalogs, languages
@@ -101,6 +101,7 @@ async def erase_conversation(agent, conversation_id: str) -> None:
                 session.commit()
         else:
             store.store.pop(conversation_id, None)  # InMemoryTrackerStore
+    outbox.discard(conversation_id)  # escalations kept on this machine while the queue was down
     tickets.erase_conversation(db.connect(), conversation_id)
 
 
