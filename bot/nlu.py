@@ -5,6 +5,7 @@
 - `ConversationContextExtractor`: adds the `language` and `country` entities that fill the slots
   of the same names, from website metadata, a language request, or detection.
 - `MultilingualSentenceFeaturizer`: a multilingual sentence embedding as dense features.
+- `ColumnMajorLogisticRegressionClassifier`: Rasa's logistic regression, 40 times faster per message.
 - `TriageClassifier`: red flags (patterns and safety intents) override the intent.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
@@ -168,6 +170,33 @@ class MultilingualSentenceFeaturizer(DenseFeaturizer, GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         self._featurize(messages)
         return messages
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class ColumnMajorLogisticRegressionClassifier(LogisticRegressionClassifier):
+    """Rasa's `LogisticRegressionClassifier` with its weights kept column-major once trained or loaded.
+
+    scikit-learn scores a message as `X @ coef_.T`; with the weights row-major (as trained), SciPy
+    copies all of them (64,000 features x 39 intents, 20 MB) for every message: 8 ms a message
+    here, against 0.2 ms column-major. Same model, same numbers.
+    """
+
+    def train(self, training_data: TrainingData) -> Resource:
+        resource = super().train(training_data)
+        self._column_major()
+        return resource
+
+    @classmethod
+    def load(cls, *args: Any, **kwargs: Any) -> ColumnMajorLogisticRegressionClassifier:
+        component = super().load(*args, **kwargs)
+        component._column_major()
+        return component
+
+    def _column_major(self) -> None:
+        if hasattr(self.clf, "coef_"):
+            self.clf.coef_ = np.asfortranarray(self.clf.coef_)
 
 
 @DefaultV1Recipe.register(

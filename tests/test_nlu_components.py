@@ -32,3 +32,23 @@ def test_language_and_country_come_from_metadata_or_the_text():
     assert extract("ok") == {}
     assert extract("answer in Romanian please", intent="change_language") == {"language": "ro"}
     assert extract("hello", {"language": "klingon", "country": "ZZ"}) == {}
+
+
+def test_the_intent_classifier_keeps_its_weights_column_major_and_predicts_the_same(tmp_path):
+    import numpy as np
+    import scipy.sparse as sparse
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.nlu import ColumnMajorLogisticRegressionClassifier
+
+    X = sparse.random(90, 2000, density=0.01, format="csr", random_state=1)
+    clf = LogisticRegression(max_iter=200).fit(X, np.arange(90) % 3)
+    expected = clf.predict_proba(X)
+    component = ColumnMajorLogisticRegressionClassifier(
+        ColumnMajorLogisticRegressionClassifier.get_default_config(), "lr", LocalModelStorage(tmp_path), Resource("lr"))
+    component.clf = clf
+    component._column_major()
+    assert clf.coef_.flags.f_contiguous
+    assert np.allclose(clf.predict_proba(X), expected)
