@@ -1,5 +1,5 @@
 """`make benchmark`: our assistant and a stock `rasa init` assistant, measured in one run on this
-machine, over the REST channel.
+machine, over the REST channel, and ours also over the chat widget's socket.io channel (time to the first answer).
 
 Simulated visitors each send a message every INTERVAL seconds (conversations in eight languages
 from tests/benchmark/conversations.yml; the stock assistant gets its own English examples), at
@@ -25,6 +25,7 @@ from typing import Dict, List
 
 import aiohttp
 import psutil
+import socketio
 import yaml
 
 from bot.config import PROJECT_DIR
@@ -90,26 +91,77 @@ async def visitor(session: aiohttp.ClientSession, url: str, messages: List[dict]
             await asyncio.sleep(max(0.0, INTERVAL - (time.monotonic() - started)))
 
 
-async def load(url: str, visitors: int, conversations: List[List[dict]]) -> Dict[str, float]:
-    latencies: List[float] = []
-    errors: List[str] = []
+def widget_visitor(url: str, messages: List[dict], deadline: float, latencies: List[float], errors: List[str]) -> None:
+    """One visitor in the chat widget (socket.io over a websocket): time to the first answer.
+
+    (A thread with python-socketio's client: its asyncio client needs a newer aiohttp than Rasa's.)
+    """
+    client = socketio.Client(reconnection=False)
+    answered = threading.Event()
+    client.on("bot_uttered", lambda _data: answered.set())
+    time.sleep(random.uniform(0, INTERVAL))
+    try:
+        client.connect(url, transports=["websocket"], socketio_path="socket.io")
+    except Exception as error:  # noqa: BLE001 - every failure is counted
+        errors.append(type(error).__name__)
+        return
+    try:
+        while time.monotonic() < deadline:
+            session = uuid.uuid4().hex
+            client.emit("session_request", {"session_id": session})
+            for message in messages:
+                if time.monotonic() >= deadline:
+                    return
+                answered.clear()
+                started = time.monotonic()
+                client.emit("user_uttered", {"session_id": session, **message})
+                if not answered.wait(60):
+                    errors.append("no answer in 60 s")
+                latencies.append((time.monotonic() - started) * 1000)
+                time.sleep(max(0.0, INTERVAL - (time.monotonic() - started)))
+    finally:
+        client.disconnect()
+
+
+async def rest_load(url: str, visitors: int, conversations: List[List[dict]],
+                    latencies: List[float], errors: List[str]) -> None:
     deadline = time.monotonic() + SECONDS_PER_LOAD
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
         await asyncio.gather(*(visitor(session, url, conversations[i % len(conversations)], deadline, latencies, errors)
                                for i in range(visitors)))
+
+
+def load(url: str, visitors: int, conversations: List[List[dict]], widget: bool = False) -> Dict[str, float]:
+    """`visitors` at once over REST (`url` is the webhook) or the widget's socket.io (`url` is the server)."""
+    latencies: List[float] = []
+    errors: List[str] = []
+    if widget:
+        deadline = time.monotonic() + SECONDS_PER_LOAD
+        threads = [threading.Thread(target=widget_visitor, args=(
+            url, conversations[i % len(conversations)], deadline, latencies, errors)) for i in range(visitors)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    else:
+        asyncio.run(rest_load(url, visitors, conversations, latencies, errors))
     quantiles = statistics.quantiles(latencies, n=100)
     return {"visitors": visitors, "messages": len(latencies), "errors": len(errors),
             "throughput_per_s": round(len(latencies) / SECONDS_PER_LOAD, 1),
             "p50_ms": round(quantiles[49], 1), "p95_ms": round(quantiles[94], 1), "p99_ms": round(quantiles[98], 1)}
 
 
-def measure(url: str, processes: Dict[str, subprocess.Popen], conversations: List[List[dict]]) -> dict:
+def measure(url: str, processes: Dict[str, subprocess.Popen], conversations: List[List[dict]],
+            widget_url: str = "") -> dict:
+    """REST at each load; with `widget_url`, the widget's socket.io at each load too."""
     memory = PeakMemory(processes)
-    loads = [asyncio.run(load(url, n, conversations)) for n in LOADS]
-    for row in loads:
+    result = {"loads": [load(url, n, conversations) for n in LOADS]}
+    if widget_url:
+        result["widget_loads"] = [load(widget_url, n, conversations, widget=True) for n in LOADS]
+    for row in result["loads"] + result.get("widget_loads", []):
         print(f"  {row}")
-    return {"loads": loads, "peak_rss_mb": memory.stop()}
+    return {**result, "peak_rss_mb": memory.stop()}
 
 
 def timed(command: List[str], cwd: Path) -> float:
@@ -131,7 +183,7 @@ def ours(work: Path) -> dict:
     print(f"ours: ready in {ready_s} s; load…")
     try:
         result = measure(f"{assistant.url}/webhooks/rest/webhook",
-                         {"rasa": assistant.rasa, "actions": assistant.actions}, conversations)
+                         {"rasa": assistant.rasa, "actions": assistant.actions}, conversations, assistant.url)
     finally:
         assistant.stop()
     return {"train_s": train_s, "ready_s": ready_s, **result}
@@ -190,6 +242,11 @@ def report(results: dict) -> str:
         lines.append(f"| {ro['visitors']} visitors | {ro['p50_ms']} / {ro['p95_ms']} / {ro['p99_ms']} | "
                      f"{rs['p50_ms']} / {rs['p95_ms']} / {rs['p99_ms']} | {ro['p95_ms'] / rs['p95_ms']:.2f} | "
                      f"{ro['throughput_per_s']} | {ro['errors']}, {rs['errors']} |")
+    lines += ["", "Ours through the chat widget (socket.io, websocket transport), time from sending to the first",
+              "answer, in the same run:", "",
+              "| load | p50 / p95 / p99 (ms) | msg/s | errors |", "|---:|---|---:|---:|"]
+    lines += [f"| {r['visitors']} visitors | {r['p50_ms']} / {r['p95_ms']} / {r['p99_ms']} | {r['throughput_per_s']} | "
+              f"{r['errors']} |" for r in o["widget_loads"]]
     lines += ["", "| | ours | stock | ratio | target |", "|---|---:|---:|---:|---|",
               f"| time to ready (s) | {o['ready_s']} | {s['ready_s']} | {o['ready_s'] / s['ready_s']:.2f} | ≤ 30 s |",
               f"| full training (s) | {o['train_s']} | {s['train_s']} | {o['train_s'] / s['train_s']:.2f} | ≤ 300 s |",
