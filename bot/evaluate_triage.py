@@ -4,8 +4,8 @@
 
 SET is `tests/triage` (default; the patterns were extended after a first run on it),
 `tests/triage/unseen` (written later by others; its first run is reported, then general fixes
-were made), `tests/triage/fresh` (the same again) or `tests/triage/fresh2` (written last, never
-seen by whoever changed the patterns). Runs each message
+were made), `tests/triage/fresh` and `tests/triage/fresh2` (the same again), `tests/triage/fresh3` (the
+same again), or `tests/triage/fresh4` (written last, never seen by whoever changed the patterns). Runs each message
 through the trained model (triage is its last NLU step), prints per language the recall of each
 level and how often benign messages were raised, and writes the table to docs/. Bar: 100% recall
 for emergency and crisis; benign messages raised to emergency at most 5%.
@@ -27,7 +27,8 @@ from bot.triage import LEVELS, red_flags
 
 TEST_DIR = PROJECT_DIR / "tests" / "triage"
 REPORTS = {"triage": "triage-evaluation.md", "unseen": "triage-evaluation-unseen.md",
-           "fresh": "triage-evaluation-fresh.md", "fresh2": "triage-evaluation-fresh2.md"}
+           "fresh": "triage-evaluation-fresh.md", "fresh2": "triage-evaluation-fresh2.md",
+           "fresh3": "triage-evaluation-fresh3.md", "fresh4": "triage-evaluation-fresh4.md"}
 MAX_BENIGN_AS_EMERGENCY = 0.05
 
 

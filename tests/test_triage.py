@@ -232,3 +232,28 @@ def test_giving_things_away_or_a_final_goodbye_is_a_crisis(text):
 ])
 def test_an_ordinary_goodbye_or_gift_is_not(text):
     assert _shipped(text) is None
+
+
+def _guard_cases(kind):
+    import yaml
+    from bot.config import PROJECT_DIR
+    for path in sorted((PROJECT_DIR / "tests" / "triage" / "guards").glob("*.yml")):
+        for text in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(kind, []):
+            yield pytest.param(text, id=f"{path.stem}: {text[:40]}")
+
+
+@pytest.mark.parametrize("text", _guard_cases("not_emergency"))
+def test_general_past_or_figurative_mentions_are_not_a_pattern_emergency(text):
+    """tests/triage/guards/<language>.yml: first-aid courses, resolved events, idioms, "what if" questions."""
+    assert (_shipped(text) or ("",))[0] != "emergency"
+
+
+@pytest.mark.parametrize("text", _guard_cases("still_emergency"))
+def test_the_same_topics_happening_now_stay_an_emergency_the_nlu_may_not_lower(text):
+    assert _shipped(text)[0] == "emergency"
+    assert red_flags().not_present_reason(text) is None
+
+
+@pytest.mark.parametrize("text", _guard_cases("crisis"))
+def test_direct_and_indirect_suicidal_or_self_harm_messages_are_a_crisis(text):
+    assert _shipped(text)[0] == "crisis"
