@@ -6,7 +6,7 @@ Logs carry ticket references and levels only, never what visitors typed.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -35,9 +35,10 @@ def _clear_form() -> List[Dict[Text, Any]]:
     return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet("requested_slot", None)]
 
 
-def _open_ticket(tracker: Tracker, contact: Optional[tickets.Contact] = None) -> Tuple[Optional[tickets.Ticket], bool]:
-    """Open or update the conversation's ticket: (ticket, False); or, if the queue cannot be
-    reached, keep the escalation for later: (None, True); (None, False) if even that failed."""
+def _open_ticket(tracker: Tracker, dispatcher: CollectingDispatcher,
+                 contact: Optional[tickets.Contact] = None) -> Optional[tickets.Ticket]:
+    """Open or update the conversation's ticket. If the queue cannot be reached: keep the escalation
+    for later (bot/outbox.py), tell the visitor which of the two happened, and return None."""
     level, reason, confidence = handoff.conversation_triage(tracker.events)
     escalation = dict(conversation_id=tracker.sender_id, level=level, reason=reason, language=_language(tracker),
                       transcript=handoff.transcript(tracker.events), confidence=confidence,
@@ -48,16 +49,13 @@ def _open_ticket(tracker: Tracker, contact: Optional[tickets.Contact] = None) ->
         logger.error("handoff queue unavailable (%s): escalation kept for later", type(error).__name__)
         try:
             outbox.keep(escalation)
+            dispatcher.utter_message(response="utter_handoff_kept")
         except OSError as error:
             logger.error("escalation could not be kept either: %s", type(error).__name__)
-            return None, False
-        return None, True
+            dispatcher.utter_message(response="utter_handoff_unavailable")
+        return None
     logger.info("ticket %s saved, level %s", ticket.reference, ticket.level)
-    return ticket, False
-
-
-def _tell_not_saved(kept: bool, dispatcher: CollectingDispatcher) -> None:
-    dispatcher.utter_message(response="utter_handoff_kept" if kept else "utter_handoff_unavailable")
+    return ticket
 
 
 class ActionEscalate(Action):
@@ -69,11 +67,9 @@ class ActionEscalate(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         intent = tracker.latest_message.get("intent", {}).get("name")
         dispatcher.utter_message(response="utter_crisis" if intent == "crisis" else "utter_medical_emergency")
-        ticket, kept = _open_ticket(tracker)
+        ticket = _open_ticket(tracker, dispatcher)
         if ticket:
             dispatcher.utter_message(response="utter_staff_alerted", reference=ticket.reference)
-        else:
-            _tell_not_saved(kept, dispatcher)
         return []
 
 
@@ -143,7 +139,7 @@ class ActionSubmitHandoff(Action):
             return _clear_form()
         language = _language(tracker)
         contact_language = tracker.get_slot("contact_language") or language
-        ticket, kept = _open_ticket(tracker, tickets.Contact(
+        ticket = _open_ticket(tracker, dispatcher, tickets.Contact(
             name=tracker.get_slot("contact_name"),
             email=tracker.get_slot("contact_email"),
             phone=tracker.get_slot("contact_phone"),
@@ -151,7 +147,6 @@ class ActionSubmitHandoff(Action):
             description=tracker.get_slot("handoff_description"),
         ))
         if ticket is None:
-            _tell_not_saved(kept, dispatcher)
             return _clear_form()
         dispatcher.utter_message(
             response="utter_handoff_done",
