@@ -34,6 +34,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+import bot.rasa_fixes  # noqa: F401 - Rasa server workarounds, applied with the model (bot/rasa_fixes.py)
 from bot.emergency import normalize_country
 from bot.language import detector, fold, message_language
 from bot.triage import red_flags, triage
