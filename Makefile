@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 MODEL := models/cp-assistant.tar.gz
 LANGUAGES := en zh_Hant es fr pl pt ro ru
 CATALOGS := $(foreach l,$(LANGUAGES),locales/$(l)/LC_MESSAGES/messages.mo)
-TRAINING_INPUTS := config.yml domain.yml bot/nlu.py $(shell find data -name '*.yml')
+TRAINING_INPUTS := config.yml domain.yml bot/nlu.py bot/crisis_meaning.py $(shell find data bot/knowledge/crisis_examples -name '*.yml')
 # Rasa 3.6 runs on Python 3.10 only: take python3.10 from PATH, else from pyenv.
 PYTHON310 := $(shell for p in $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10 $$(command -v python3.10); do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; done)
 export RASA_TELEMETRY_ENABLED := false

@@ -28,7 +28,8 @@ from bot.triage import LEVELS, red_flags
 TEST_DIR = PROJECT_DIR / "tests" / "triage"
 REPORTS = {"triage": "triage-evaluation.md", "unseen": "triage-evaluation-unseen.md",
            "fresh": "triage-evaluation-fresh.md", "fresh2": "triage-evaluation-fresh2.md",
-           "fresh3": "triage-evaluation-fresh3.md", "fresh4": "triage-evaluation-fresh4.md"}
+           "fresh3": "triage-evaluation-fresh3.md", "fresh4": "triage-evaluation-fresh4.md",
+           "fresh5": "triage-evaluation-fresh5.md"}
 MAX_BENIGN_AS_EMERGENCY = 0.05
 
 
@@ -59,6 +60,7 @@ async def evaluate(model_path: str, directory: Path = TEST_DIR) -> Dict[str, Dic
                               if not caught(expected, g)]
         benign = [await _level(agent, text) for text in cases["benign"]]
         row["benign_as_emergency"] = benign.count("emergency") / len(benign)
+        row["benign_as_crisis"] = benign.count("crisis") / len(benign)
         row["benign_raised"] = sum(level is not None for level in benign) / len(benign)
         row["misses"] += [("benign", t, g) for t, g in zip(cases["benign"], benign) if g]
         row["messages"] = sum(len(v) for v in cases.values())
@@ -84,11 +86,12 @@ def pattern_latency_ms() -> float:
 
 
 def table(results: Dict[str, Dict[str, object]]) -> str:
-    rows = ["| language | messages | emergency | crisis | urgent | clinical | benign → emergency | benign raised |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| language | messages | emergency | crisis | urgent | clinical | benign → emergency | benign → crisis | benign raised |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for language, r in results.items():
         rows.append(f"| {language} | {r['messages']} | {r['emergency']:.0%} | {r['crisis']:.0%} | {r['urgent']:.0%} "
-                    f"| {r['clinical']:.0%} | {r['benign_as_emergency']:.1%} | {r['benign_raised']:.1%} |")
+                    f"| {r['clinical']:.0%} | {r['benign_as_emergency']:.1%} | {r['benign_as_crisis']:.1%} "
+                    f"| {r['benign_raised']:.1%} |")
     return "\n".join(rows)
 
 

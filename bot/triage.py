@@ -1,6 +1,6 @@
 """Triage of every visitor message: emergency, crisis, urgent, clinical, or nothing to escalate.
 
-Two layers; the more serious answer wins, and when unsure we escalate:
+Three layers; the most serious answer wins, and when unsure we escalate:
 - red-flag patterns kept as data per language (`bot/knowledge/red_flags/<language>.yml`, reviewed
   by clinicians), folded like messages (so 嘴唇 or "é" may be written naturally), all languages
   matched on the folded message, whatever language it is in; a sentence that only asks about a
@@ -10,6 +10,8 @@ Two layers; the more serious answer wins, and when unsure we escalate:
   year, all healed now", "I saw a video of a child choking"; see `NOT_PRESENT_CATEGORIES`); the
   words of a crisis phrase are not read again as a physical emergency ("I want to go to sleep and
   not wake up" is a crisis, not an unconscious child);
+- warning signs of a crisis recognised by meaning (`bot.crisis_meaning`: the sentence embedding
+  closer to reviewed crisis examples than to anything else), for indirect phrasings no pattern has;
 - the NLU's safety intents, taken even when they are not the top intent but reach
   `ESCALATE_CONFIDENCE`. An emergency that only the NLU sees (no emergency pattern) in a message
   the guards above would not search for the physical emergencies (every sentence a general
@@ -254,13 +256,15 @@ def triage(
     text: str,
     intent_ranking: Sequence[Mapping[str, object]],
     flags: Optional[RedFlags] = None,
+    meaning: Optional[Triage] = None,
 ) -> Optional[Triage]:
     """The level to act on, or None for a message with no red flag.
 
     An emergency or crisis found by a pattern (the precise layer) is acted on first, then one that
     is the NLU's top intent; otherwise the most serious of every finding, including a safety intent
-    further down the ranking (when unsure, escalate). An emergency only the NLU sees, in a message
-    whose every sentence the guards skip (`RedFlags.not_present_reason`), counts as urgent.
+    further down the ranking and a crisis recognised by `meaning` (bot.crisis_meaning; when unsure,
+    escalate). An emergency only the NLU sees, in a message whose every sentence the guards skip
+    (`RedFlags.not_present_reason`), counts as urgent.
     """
     flags = flags or red_flags()
     matched = flags.match(text)
@@ -278,7 +282,7 @@ def triage(
     for firm in (pattern, top):
         if firm and firm.level in ("emergency", "crisis"):
             return firm
-    return min([t for t in (pattern, top, *doubts) if t], key=_severity, default=None)
+    return min([t for t in (pattern, top, meaning, *doubts) if t], key=_severity, default=None)
 
 
 def _from_intent(intent: Mapping[str, object]) -> Optional[Triage]:
