@@ -37,6 +37,8 @@ INTERVAL = 2.0                # seconds between one visitor's messages
 SECONDS_PER_LOAD = 40
 DOCS = PROJECT_DIR / "docs"
 CONVERSATIONS = yaml.safe_load((PROJECT_DIR / "tests" / "benchmark" / "conversations.yml").read_text(encoding="utf-8"))
+# The embedded set-up's conversation store (endpoints.yml), on a file of its own.
+TRACKER_STORE = yaml.safe_load((PROJECT_DIR / "endpoints.yml").read_text(encoding="utf-8"))["tracker_store"]
 STOCK_MESSAGES = ["hello", "I am sad", "yes", "great, thanks", "are you a bot?", "bye"]
 
 
@@ -174,7 +176,7 @@ def ours(work: Path) -> dict:
     print("ours: full training…")
     train_s = timed([rasa(), "train", "--force", "--fixed-model-name", "bench", "--out", str(work)], PROJECT_DIR)
     assistant = Assistant(f"sqlite:///{work / 'handoff.db'}", work / "logs",
-                          {"tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(work / "tracker.db")}})
+                          {"tracker_store": {**TRACKER_STORE, "db": str(work / "tracker.db")}})
     started = time.monotonic()
     assistant.start()
     ready_s = round(time.monotonic() - started, 1)
