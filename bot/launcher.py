@@ -18,10 +18,12 @@ from bot import config, db, tickets
 
 MODEL = config.PROJECT_DIR / "models" / "cp-assistant.tar.gz"
 READY_TIMEOUT_SECONDS = 300
-# Environment of the serving processes. OMP_NUM_THREADS=1: the sentence encoder's OpenMP threads
-# spin-wait for each other and, when the other core is busy, one message took seconds (docs/performance.md).
-# SANIC_HOST (set with the address) keeps the action server on localhost; rasa-sdk has no --interface.
-SERVER_ENV = {"RASA_TELEMETRY_ENABLED": "false", "OMP_NUM_THREADS": "1"}
+# Environment of the serving processes. The sentence encoder (OpenMP) encodes a message on both
+# cores, its threads sleeping rather than spinning while they wait (spinning threads, with the other
+# core busy, once made one message take seconds): at 50 visitors p95 fell about 3-fold against one
+# thread (docs/performance.md). SANIC_HOST (set with the address) keeps the action server on
+# localhost; rasa-sdk has no --interface.
+SERVER_ENV = {"RASA_TELEMETRY_ENABLED": "false", "OMP_NUM_THREADS": "2", "OMP_WAIT_POLICY": "PASSIVE"}
 PURGE_INTERVAL_SECONDS = 24 * 3600
 
 

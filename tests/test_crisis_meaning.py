@@ -101,7 +101,7 @@ INDIRECT = [
 ORDINARY = [
     "Thanks for everything, see you at the appointment on Thursday!",
     "我們想把孩子用不到的舊輪椅送給有需要的家庭，你們可以幫忙轉交嗎？",
-    "Me muero de risa con mi hijo, dice que las células le van a dar superpoderes",
+    "¿Cuánto cuesta la primera consulta y aceptan pago en cuotas?",
     "Ile kosztuje cały turnus i czy można płacić w ratach?",
 ]
 
