@@ -18,12 +18,12 @@ from bot import config, db, tickets
 
 MODEL = config.PROJECT_DIR / "models" / "cp-assistant.tar.gz"
 READY_TIMEOUT_SECONDS = 300
-# Environment of the serving processes. The sentence encoder (OpenMP) encodes a message on both
-# cores, its threads sleeping rather than spinning while they wait (spinning threads, with the other
-# core busy, once made one message take seconds): at 50 visitors p95 fell about 3-fold against one
-# thread (docs/performance.md). SANIC_HOST (set with the address) keeps the action server on
-# localhost; rasa-sdk has no --interface.
-SERVER_ENV = {"RASA_TELEMETRY_ENABLED": "false", "OMP_NUM_THREADS": "2", "OMP_WAIT_POLICY": "PASSIVE"}
+# Environment of the serving processes. OMP_NUM_THREADS=1: the sentence encoder on two OpenMP
+# threads encodes faster on an idle machine, but when the other core is busy its threads wait for
+# each other (spinning even with OMP_WAIT_POLICY=PASSIVE): at 50 visitors next to another busy
+# process, 99 ms of CPU a message and p95 6.1 s, against 37 ms and 0.4-1.3 s on one thread.
+# SANIC_HOST (set with the address) keeps the action server on localhost; rasa-sdk has no --interface.
+SERVER_ENV = {"RASA_TELEMETRY_ENABLED": "false", "OMP_NUM_THREADS": "1"}
 PURGE_INTERVAL_SECONDS = 24 * 3600
 
 
