@@ -66,7 +66,7 @@ benchmark: $(CATALOGS) $(MODEL) node_modules/.installed
 	$(BIN)/python -m bot.benchmark
 
 triage-eval: $(CATALOGS) $(MODEL)
-	status=0; for set in tests/triage tests/triage/unseen tests/triage/fresh tests/triage/fresh2 tests/triage/fresh3 tests/triage/fresh4; do \
+	status=0; for set in tests/triage tests/triage/unseen tests/triage/fresh tests/triage/fresh2 tests/triage/fresh3 tests/triage/fresh4 tests/triage/fresh5; do \
 	  $(BIN)/python -m bot.evaluate_triage $(MODEL) $$set || status=1; done; exit $$status
 
 test: $(CATALOGS) $(MODEL) node_modules/.installed

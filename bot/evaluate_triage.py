@@ -5,7 +5,8 @@
 SET is `tests/triage` (default; the patterns were extended after a first run on it),
 `tests/triage/unseen` (written later by others; its first run is reported, then general fixes
 were made), `tests/triage/fresh` and `tests/triage/fresh2` (the same again), `tests/triage/fresh3` (the
-same again), or `tests/triage/fresh4` (written last, never seen by whoever changed the patterns). Runs each message
+same again), `tests/triage/fresh4` (the same again), or `tests/triage/fresh5` (written while the crisis layer
+by meaning was built, by helpers who saw neither it nor the patterns). Runs each message
 through the trained model (triage is its last NLU step), prints per language the recall of each
 level and how often benign messages were raised, and writes the table to docs/. Bar: 100% recall
 for emergency and crisis; benign messages raised to emergency at most 5%.
