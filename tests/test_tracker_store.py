@@ -2,6 +2,7 @@
 (Rasa falls back to an in-memory store, losing conversations on restart, if the class is not
 found), SQLite in write-ahead-log mode with pooled connections, and conversations kept across a restart."""
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 import yaml
@@ -52,7 +53,9 @@ def test_conversation_survives_a_restart(tmp_path):
         restarted = configured_store(tmp_path / "tracker.db")
         return tracker, await restarted.retrieve("visitor-1")
 
-    saved, retrieved = asyncio.run(scenario())
+    # (in a thread of its own: the browser tests' Playwright keeps an event loop running in this one)
+    with ThreadPoolExecutor(1) as thread:
+        saved, retrieved = thread.submit(asyncio.run, scenario()).result()
     assert [e.as_dict() for e in retrieved.events] == [e.as_dict() for e in saved.events]
     assert [e.text for e in retrieved.events if isinstance(e, UserUttered)] == ["ile kosztuje leczenie?", "dziękuję"]
 
